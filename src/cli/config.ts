@@ -1,0 +1,55 @@
+/**
+ * The one typed description of a VM that the command-line parser produces and the machine
+ * builder consumes. Everything here has been validated; the machine never re-parses strings.
+ */
+
+/** Where a character device (serial port, monitor) sends and receives bytes. */
+export type CharSpec =
+  | { readonly kind: 'stdio' }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'unix'; readonly path: string; readonly server: boolean; readonly wait: boolean };
+
+/** `-device isa-debug-exit,iobase=0xf4,iosize=0x04`. */
+export interface DebugExitSpec {
+  readonly iobase: number;
+  readonly iosize: number;
+}
+
+/** A disk or CD given with -hda/-cdrom/-drive (used by the PC machine issue). */
+export interface DriveSpec {
+  readonly file: string;
+  readonly format?: string;
+  readonly media: 'disk' | 'cdrom';
+  readonly index: number;
+  readonly readOnly: boolean;
+  readonly snapshot: boolean;
+}
+
+export interface MachineConfig {
+  /** Guest RAM in bytes (from -m; QEMU's default is 128 MiB). */
+  readonly memoryBytes: number;
+  /** Number of vCPUs (-smp). */
+  readonly cpus: number;
+  readonly accel: 'kvm' | 'emu' | 'auto';
+  readonly name?: string;
+  /** Direct kernel boot (-kernel/-initrd/-append). */
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly append: string;
+  /** Serial ports in order: index 0 is COM1. Empty means no serial port wired to a backend. */
+  readonly serial: readonly CharSpec[];
+  /** -nographic: COM1 and the monitor multiplexed on stdio, Ctrl-A escapes. */
+  readonly nographic: boolean;
+  readonly display: 'none' | 'default';
+  /** -no-reboot: a guest reset exits tkvm instead of rebooting. */
+  readonly noReboot: boolean;
+  readonly debugExit?: DebugExitSpec;
+  readonly drives: readonly DriveSpec[];
+  /** -bios PATH. */
+  readonly bios?: string;
+  /** -boot order letters, e.g. "dc". */
+  readonly bootOrder?: string;
+  /** -no-acpi. */
+  readonly noAcpi: boolean;
+}
