@@ -53,6 +53,16 @@ test('binary mode and 12-hour mode change how fields read', () => {
   assert.equal(reg(4), 0x86, '6 PM in BCD with the PM bit');
   set(0x0b, 0x04);
   assert.equal(reg(4), 0x86, '6 PM in binary with the PM bit');
+  set(0x0b, 0x80); // SET, 12-hour BCD: midnight is 12 AM, noon is 12 PM
+  set(4, 0x12);
+  set(0x0b, 0x02);
+  assert.equal(reg(4), 0x00);
+  set(0x0b, 0x80);
+  set(4, 0x92);
+  set(0x0b, 0x00);
+  assert.equal(reg(4), 0x92);
+  set(0x0b, 0x02);
+  assert.equal(reg(4), 0x12);
 });
 
 test('time advances with the clock; UIP rises 244 us before each update', () => {
