@@ -10,12 +10,12 @@ import { TkvmError } from '../errors.js';
 // Sunday 2026-11-29 18:05:30.250 UTC.
 const START_MS = Date.UTC(2026, 10, 29, 18, 5, 30, 250);
 
-function make(extendedBank = false) {
+function make(extendedBank = false, withTimer = true) {
   const irq = new RecordingIrqLine();
   const clock = new ManualClock();
   clock.now = 5e9;
   const timer = new RecordingTimer();
-  const rtc = new CmosRtc({ irq, clock: clock.clock, timer, wallClockMs: () => START_MS, extendedBank });
+  const rtc = new CmosRtc({ irq, clock: clock.clock, ...(withTimer ? { timer } : {}), wallClockMs: () => START_MS, extendedBank });
   const reg = (i: number): number => {
     outb(rtc, 0, i);
     return inb(rtc, 1);
@@ -53,6 +53,16 @@ test('binary mode and 12-hour mode change how fields read', () => {
   assert.equal(reg(4), 0x86, '6 PM in BCD with the PM bit');
   set(0x0b, 0x04);
   assert.equal(reg(4), 0x86, '6 PM in binary with the PM bit');
+  set(0x0b, 0x80); // SET, 12-hour BCD: midnight is 12 AM, noon is 12 PM
+  set(4, 0x12);
+  set(0x0b, 0x02);
+  assert.equal(reg(4), 0x00);
+  set(0x0b, 0x80);
+  set(4, 0x92);
+  set(0x0b, 0x00);
+  assert.equal(reg(4), 0x92);
+  set(0x0b, 0x02);
+  assert.equal(reg(4), 0x12);
 });
 
 test('time advances with the clock; UIP rises 244 us before each update', () => {
@@ -160,6 +170,18 @@ test('update-ended interrupt once per second', () => {
   assert.equal(reg(0x0c) & 0xb0, 0x90, 'IRQF and UF (PF runs too at the default rate)');
 });
 
+test('without a timer, flags found on any register access still raise IRQ 8', () => {
+  const irq = new RecordingIrqLine();
+  const clock = new ManualClock();
+  const rtc = new CmosRtc({ irq, clock: clock.clock, wallClockMs: () => START_MS });
+  outb(rtc, 0, 0x0b);
+  outb(rtc, 1, 0x12);
+  clock.advance(1e9);
+  outb(rtc, 0, 0x00);
+  assert.equal(inb(rtc, 1), 0x31);
+  assert.equal(irq.level, true);
+});
+
 test('divider reset stops time; the first update comes 500 ms after release', () => {
   const { reg, set, clock } = make();
   set(0x0a, 0x70);
@@ -220,20 +242,22 @@ test('fillPcCmos writes the pc machine fields SeaBIOS reads', () => {
   assert.throws(() => fillPcCmos(rtc, { ramBytes: 2 ** 20, cpus: 1, bootOrder: 'cdna' }), TkvmError);
 });
 
-test('fuzz: random accesses and time never throw; IRQ 8 always equals IRQF', () => {
-  const { rtc, irq, advance } = make(true);
-  const rand = prng(146818);
-  for (let i = 0; i < 20000; i++) {
-    const r = rand() % 8;
-    if (r === 0) advance(rand() % 3_000_000);
-    else if (r === 1) advance((rand() % 2000) * 1e6);
-    else if (r === 2) {
-      // Aim at the interesting registers more often than chance would.
-      outb(rtc, 0, rand() % 0x0e);
-      if (rand() & 1) outb(rtc, 1, rand() & 0xff);
-      else inb(rtc, 1);
-    } else randomAccess(rtc, rand, 4);
-    assert.equal(irq.level, (rtc.getNvram(0x0c) & 0x80) !== 0, `step ${i}`);
-    assert.equal(Number.isFinite(rtc.guestTimeSec()), true);
-  }
-});
+for (const withTimer of [true, false]) {
+  test(`fuzz (${withTimer ? 'with' : 'without'} timer): accesses and time never throw; IRQ 8 equals IRQF`, () => {
+    const { rtc, irq, advance } = make(true, withTimer);
+    const rand = prng(withTimer ? 146818 : 818641);
+    for (let i = 0; i < 20000; i++) {
+      const r = rand() % 8;
+      if (r === 0) advance(rand() % 3_000_000);
+      else if (r === 1) advance((rand() % 2000) * 1e6);
+      else if (r === 2) {
+        // Aim at the interesting registers more often than chance would.
+        outb(rtc, 0, rand() % 0x0e);
+        if (rand() & 1) outb(rtc, 1, rand() & 0xff);
+        else inb(rtc, 1);
+      } else randomAccess(rtc, rand, 4);
+      assert.equal(irq.level, (rtc.getNvram(0x0c) & 0x80) !== 0, `step ${i}`);
+      assert.equal(Number.isFinite(rtc.guestTimeSec()), true);
+    }
+  });
+}

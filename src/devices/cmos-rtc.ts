@@ -273,6 +273,7 @@ export class CmosRtc implements BusDevice {
   private catchUp(now: number): void {
     const s = this.s;
     if (!(now > s.evaluatedNs)) return;
+    const before = s.flags;
     if (this.running()) {
       if (!(s.regB & B_SET)) {
         const k0 = Math.floor((s.evaluatedNs - s.anchorNs) / NS_PER_SEC);
@@ -296,6 +297,7 @@ export class CmosRtc implements BusDevice {
       }
     }
     s.evaluatedNs = now;
+    if (s.flags !== before) this.update(now); // a flag found late still raises IRQ 8 now
   }
 
   private alarmMatches(epochSec: number): boolean {

@@ -125,6 +125,16 @@ test('disabled keyboard port holds keys until re-enabled; F5 stops scanning', ()
   assert.equal(accepted, 16, 'sixteen-byte buffer (the earlier key sits in the output buffer)');
 });
 
+test('0xD2 injects a byte as if from the keyboard (untranslated, IRQ 1)', () => {
+  const { kbc, kbdIrq, command } = make();
+  command(0x60, 0x41);
+  outb(kbc, CMD, 0xd2);
+  outb(kbc, DATA, 0x1c);
+  assert.equal(kbdIrq.level, true);
+  assert.equal(inb(kbc, CMD) & 0x20, 0);
+  assert.equal(inb(kbc, DATA), 0x1c);
+});
+
 test('A20 through the output port and the 0xDD/0xDF commands', () => {
   const { kbc, command, events } = make();
   assert.equal(kbc.a20Enabled, true);
