@@ -10,6 +10,7 @@
  *   0xf0000  MP configuration table (BIOS F-segment, reserved in e820)
  *   0x100000 kernel (bzImage protected-mode code, or pref_address); initrd at the top of low RAM
  */
+import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamRegion } from '../memory/layout.js';
 import { BootError } from './boot-error.js';
 
@@ -62,4 +63,20 @@ export function placeInitrd(size: number, floor: number, lowEnd: number, addrMax
     ? `the kernel accepts an initrd only below 0x${(addrMax + 1).toString(16)} (initrd_addr_max); use a smaller initrd`
     : `give the guest at least ${mib(need)} MiB of RAM (-m ${mib(need)})`;
   throw new BootError('no-room', `initrd of ${size} bytes (${mib(size)} MiB) does not fit in RAM above the kernel's end 0x${floor.toString(16)} and below 0x${limit.toString(16)}: ${why}`, { size, floor, limit });
+}
+
+/**
+ * Writes the NUL-terminated command line at CMDLINE_ADDR; `max` is the longest the kernel takes
+ * (bzImage cmdline_size), in bytes without the NUL. Returns its address.
+ */
+export function writeCmdline(mem: GuestMemory, cmdline: string, max: number): number {
+  const bytes = new TextEncoder().encode(cmdline);
+  const limit = Math.min(max, CMDLINE_MAX - 1);
+  if (bytes.includes(0)) throw new BootError('corrupt', 'kernel command line contains a NUL byte', {});
+  if (bytes.length > limit) {
+    throw new BootError('cmdline-too-long', `kernel command line is ${bytes.length} bytes; this kernel accepts at most ${limit} (cmdline_size): shorten -append`, { length: bytes.length, max: limit });
+  }
+  mem.write(CMDLINE_ADDR, bytes);
+  mem.writeU8(CMDLINE_ADDR + bytes.length, 0);
+  return CMDLINE_ADDR;
 }
