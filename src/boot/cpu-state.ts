@@ -36,6 +36,8 @@ export interface BootCpuState {
   readonly cs: SegmentState;
   /** Used for DS, ES, FS, GS and SS. */
   readonly data: SegmentState;
+  /** Task register's hidden part; absent = leave KVM's default (the PVH spec asks for a 32-bit TSS). */
+  readonly tr?: SegmentState;
   readonly gdt?: { readonly base: number; readonly limit: number };
   readonly idt?: { readonly base: number; readonly limit: number };
 }

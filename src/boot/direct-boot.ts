@@ -1,0 +1,77 @@
+/**
+ * Direct kernel boot, like `qemu -kernel K -initrd I -append C`: detects whether K is a Linux
+ * bzImage or a PVH ELF, writes kernel, initrd, command line, boot_params or hvm_start_info,
+ * e820 map and MP table into guest RAM, and returns the vCPU state to start the BSP in.
+ */
+import { readFileSync } from 'node:fs';
+import type { GuestMemory } from '../memory/guest-memory.js';
+import type { RamRegion } from '../memory/layout.js';
+import type { BootCpuState } from './cpu-state.js';
+import { BootError } from './boot-error.js';
+import { loadBzImage } from './bzimage.js';
+import type { EntryMode } from './cpu-setup.js';
+import { buildE820, type E820Entry, type E820Options } from './e820.js';
+import { isElf } from './elf.js';
+import { writeMpTable, type MpTableInfo } from './mptable.js';
+import { loadPvh } from './pvh.js';
+
+/** What the machine passes for -kernel / -initrd / -append / -m / -smp. */
+export interface DirectBootOptions {
+  /** The kernel file; or give its bytes in `kernel`. */
+  readonly kernelPath?: string;
+  readonly kernel?: Uint8Array;
+  /** The initrd file; or give its bytes in `initrd`. */
+  readonly initrdPath?: string;
+  readonly initrd?: Uint8Array;
+  readonly cmdline?: string;
+  /** Guest RAM layout, from pcRamRegions. */
+  readonly ramRegions: readonly RamRegion[];
+  /** vCPU count, for the MP table. */
+  readonly cpus: number;
+  /** Ranges the machine reserves (KVM TSS/identity map, ...); see buildE820. */
+  readonly e820?: E820Options;
+  /** bzImage only: force the 32-bit entry ('protected') instead of the 64-bit one. */
+  readonly entry?: EntryMode;
+}
+
+/** What the machine needs to start the guest, and where things went (for logs and tests). */
+export interface DirectBoot {
+  readonly kind: 'bzimage' | 'pvh';
+  /** BSP state; application processors wait for INIT/SIPI as usual. */
+  readonly cpu: BootCpuState;
+  /** The memory map given to the kernel; compare with its `BIOS-e820:` lines via formatE820. */
+  readonly e820: E820Entry[];
+  readonly initrd?: { readonly addr: number; readonly size: number };
+  readonly mpTable: MpTableInfo;
+}
+
+function readInput(path: string | undefined, bytes: Uint8Array | undefined, what: string): Uint8Array | undefined {
+  if (bytes !== undefined) return bytes;
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new BootError('not-found', `cannot read ${what} ${path}: ${code}`, { path }, err);
+  }
+}
+
+/** Loads the kernel (bzImage or PVH ELF), initrd and boot tables into `mem`. */
+export function loadKernel(mem: GuestMemory, o: DirectBootOptions): DirectBoot {
+  const kernel = readInput(o.kernelPath, o.kernel, 'kernel');
+  if (kernel === undefined) throw new BootError('not-found', 'no kernel given: pass -kernel', {});
+  const initrd = readInput(o.initrdPath, o.initrd, 'initrd');
+  for (const r of o.ramRegions) {
+    if (!mem.contains(r.gpa, r.size)) throw new BootError('corrupt', `RAM region 0x${r.gpa.toString(16)}+0x${r.size.toString(16)} is not backed by guest memory`, { region: r });
+  }
+  const e820 = buildE820(o.ramRegions, o.e820);
+  const input = { kernel, initrd, cmdline: o.cmdline ?? '', ram: o.ramRegions, e820 };
+  const mpTable = writeMpTable(mem, o.cpus);
+  if (isElf(kernel)) {
+    if (o.entry === 'long') throw new BootError('unsupported', 'a PVH ELF kernel starts in 32-bit mode only', {});
+    const r = loadPvh(mem, input);
+    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+  }
+  const r = loadBzImage(mem, { ...input, entry: o.entry });
+  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+}
