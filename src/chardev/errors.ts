@@ -7,7 +7,7 @@ export class CharDevError extends TkvmError {
   }
 }
 
-/** strerror()-style words for Node's errno codes, as QEMU prints them. */
+/** strerror()-style words for Node's errno codes, as QEMU prints them (used by cli/ too). */
 export function errnoWords(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const words: Record<string, string> = {
@@ -15,6 +15,7 @@ export function errnoWords(err: unknown): string {
     EACCES: 'Permission denied',
     EISDIR: 'Is a directory',
     ENOTDIR: 'Not a directory',
+    ELOOP: 'Too many levels of symbolic links',
     ECONNREFUSED: 'Connection refused',
     EADDRINUSE: 'Address already in use',
     ENOSPC: 'No space left on device',

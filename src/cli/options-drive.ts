@@ -7,6 +7,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { errnoWords } from '../chardev/errors.js';
 import type { DriveSpec } from './config.js';
 import { CliError, where } from './options-error.js';
 import { parseBool, parseKeyValues, parseUint } from './options-kv.js';
@@ -135,24 +136,12 @@ function checkChoice(value: string | undefined, key: string, choices: readonly s
   }
 }
 
-/** Node's errno codes in the words strerror() gives, as QEMU prints them. */
-export function errnoText(err: unknown): string {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'EACCES': return 'Permission denied';
-    case 'EISDIR': return 'Is a directory';
-    case 'ENOTDIR': return 'Not a directory';
-    case 'ELOOP': return 'Too many levels of symbolic links';
-    default: return err instanceof Error ? err.message : String(err);
-  }
-}
-
 function checkImageFile(file: string, writable: boolean, loc: string): void {
   try {
     if (statSync(file).isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
     accessSync(file, writable ? constants.R_OK | constants.W_OK : constants.R_OK);
   } catch (err) {
-    throw new CliError(`${loc}: Could not open '${file}': ${errnoText(err)}`, { path: file }, err);
+    throw new CliError(`${loc}: Could not open '${file}': ${errnoWords(err)}`, { path: file }, err);
   }
 }
 

@@ -7,10 +7,11 @@
  * QEMU options tkvm does not implement yet fail with "-vnc: not supported yet", never ignored.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { errnoWords } from '../chardev/errors.js';
 import type { CharSpec, DebugExitSpec, DriveSpec, MachineConfig } from './config.js';
 import { helpText } from './help.js';
 import { CliError, where } from './options-error.js';
-import { errnoText, finishDrives, parseBoot, parseDrive, parseShorthandDrive, resolveBios } from './options-drive.js';
+import { finishDrives, parseBoot, parseDrive, parseShorthandDrive, resolveBios } from './options-drive.js';
 import type { PendingDrive } from './options-drive.js';
 import {
   ACCEL_HELP, CPU_HELP, DEVICE_MODELS, MACHINE_HELP, chooseAccel, parseAccel, parseCpu, parseDevice, parseDisplay,
@@ -245,6 +246,6 @@ function checkReadable(option: string, file: string, what: string): void {
     if (statSync(file).isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
     accessSync(file, constants.R_OK);
   } catch (err) {
-    throw new CliError(`${where(option, file)}: ${what} '${file}': ${errnoText(err)}`, { path: file }, err);
+    throw new CliError(`${where(option, file)}: ${what} '${file}': ${errnoWords(err)}`, { path: file }, err);
   }
 }
