@@ -109,3 +109,10 @@ test('client mode connects to a listening peer; a missing one fails like QEMU', 
   await assert.rejects(bad.ready(), { message: `Failed to connect to '${missing}': No such file or directory` });
   bad.close();
 });
+
+test('server in a missing directory: ready() rejects naming the path', async () => {
+  const path = join(dir, 'no-such-dir', 's.sock');
+  const be = createCharBackend({ kind: 'unix', path, server: true, wait: false }, { actions });
+  await assert.rejects(be.ready(), { message: `Failed to bind socket to '${path}': No such file or directory` });
+  be.close();
+});

@@ -88,8 +88,13 @@ class UnixServerBackend extends PeerBackend {
     removeStaleSocket(opts.path);
     this.server = createServer({ pauseOnConnect: true }, (sock) => this.accept(sock));
     this.readyPromise = new Promise<void>((resolve, reject) => {
-      this.server.once('error', (err) => {
-        reject(new CharDevError(`Failed to bind socket to '${opts.path}': ${errnoWords(err)}`, { path: opts.path }, err));
+      this.server.on('error', (err) => {
+        if (!this.created) {
+          reject(new CharDevError(`Failed to bind socket to '${opts.path}': ${errnoWords(err)}`, { path: opts.path }, err));
+        } else {
+          // accept() failures (EMFILE...) after listening: report, keep the guest running
+          opts.info?.(`warning: unix socket '${opts.path}': ${errnoWords(err)}`);
+        }
       });
       this.server.listen(opts.path, () => {
         this.created = true;
