@@ -11,9 +11,10 @@
  * Refusal, on purpose: QEMU unlinks whatever PATH is; tkvm replaces only a stale socket, never a
  * regular file, so a mistyped path cannot delete data.
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { CharDevError, errnoWords } from './errors.js';
 import type { OpenedCharBackend } from './simple.js';
 
@@ -90,7 +91,9 @@ class UnixServerBackend extends PeerBackend {
     this.readyPromise = new Promise<void>((resolve, reject) => {
       this.server.on('error', (err) => {
         if (!this.created) {
-          reject(new CharDevError(`Failed to bind socket to '${opts.path}': ${errnoWords(err)}`, { path: opts.path }, err));
+          // libuv reports a missing directory as EACCES (for Windows' sake): say what it is.
+          const words = existsSync(dirname(opts.path)) ? errnoWords(err) : 'No such file or directory';
+          reject(new CharDevError(`Failed to bind socket to '${opts.path}': ${words}`, { path: opts.path }, err));
         } else {
           // accept() failures (EMFILE...) after listening: report, keep the guest running
           opts.info?.(`warning: unix socket '${opts.path}': ${errnoWords(err)}`);
