@@ -5,7 +5,8 @@
 
 /** Where a character device (serial port, monitor) sends and receives bytes. */
 export type CharSpec =
-  | { readonly kind: 'stdio' }
+  /** `mux`: the QEMU monitor shares stdio (-nographic, mon:stdio): Ctrl-A escapes are active. */
+  | { readonly kind: 'stdio'; readonly mux?: boolean }
   | { readonly kind: 'null' }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'unix'; readonly path: string; readonly server: boolean; readonly wait: boolean };
@@ -31,6 +32,16 @@ export interface MachineConfig {
   readonly memoryBytes: number;
   /** Number of vCPUs (-smp). */
   readonly cpus: number;
+  /** The -smp topology as QEMU computes it (sockets * dies * cores * threads == maxCpus). */
+  readonly cpuTopology?: {
+    readonly maxCpus: number;
+    readonly sockets: number;
+    readonly dies: number;
+    readonly cores: number;
+    readonly threads: number;
+  };
+  /** -cpu MODEL: the CPUID model to present; absent means tkvm's default. */
+  readonly cpuModel?: 'host' | 'max' | 'qemu64';
   readonly accel: 'kvm' | 'emu' | 'auto';
   readonly name?: string;
   /** Direct kernel boot (-kernel/-initrd/-append). */
