@@ -42,4 +42,42 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     assert.match(r.serial, /^EXCEPTION: vector 14 #PF error 0x4 rip 0x[0-9a-f]+ cs 0x23 .*cr2 0x100000000$/m);
     assert.equal(r.status, debugExitStatus(0x3f), r.serial + r.stderr);
   });
+
+  it('strio writes its line with REP OUTSB and reads 0xffff words from an unassigned port', async () => {
+    const r = await runGuest('strio');
+    assert.match(r.serial, /^strio: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS$/m);
+    assert.match(r.serial, /^strio: insw 32 words from port 0x2e0: sum 0x1fffe0 xor 0x0 first 0xffff last 0xffff$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('echo uppercases what it reads on COM1 until q', async () => {
+    const r = await runGuest('echo', { input: { after: 'echo: ready', data: 'Hello, tkvm 42!q' } });
+    assert.match(r.serial, /^HELLO, TKVM 42!$/m);
+    assert.match(r.serial, /^echo: bye$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('mmio writes 1/2/4/8-byte values and reads them back (RAM under QEMU)', async () => {
+    const r = await runGuest('mmio', { append: 'mmio=0x8000000' });
+    assert.match(r.serial, /^mmio: write8 0x5a read 0x5a$/m);
+    assert.match(r.serial, /^mmio: write16 0xa55a read 0xa55a$/m);
+    assert.match(r.serial, /^mmio: write32 0x12345678 read 0x12345678$/m);
+    assert.match(r.serial, /^mmio: write64 0x0123456789abcdef read 0x0123456789abcdef$/m);
+    assert.match(r.serial, /^mmio: readback matches$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('triplefault shuts the machine down (QEMU -no-reboot exits 0)', async () => {
+    const r = await runGuest('triplefault');
+    assert.match(r.serial, /^triplefault: loading an empty IDT and faulting$/m);
+    assert.doesNotMatch(r.serial, /survived|EXCEPTION/);
+    assert.equal(r.status, 0, r.serial + r.stderr);
+  });
+
+  it('reset reboots once through the i8042 and counts boots in CMOS', async () => {
+    const r = await runGuest('reset', { reboot: true });
+    const boots = [...r.serial.matchAll(/^reset: boot (\d+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(boots, ['1', '2']);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
 });

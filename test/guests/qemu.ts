@@ -42,7 +42,7 @@ export interface GuestRunOptions {
   append?: string;
   extraArgs?: string[];
   reboot?: boolean; // allow resets (omit -no-reboot)
-  stdin?: string;
+  input?: { after: string; data: string }; // typed on COM1 once `after` appears in the output
 }
 
 /** Boots build/guests/<name>.elf under QEMU with the isa-debug-exit device. */
@@ -55,13 +55,19 @@ export function runGuest(name: string, opts: GuestRunOptions = {}): Promise<Gues
     const p = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    let typed = false;
+    p.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (opts.input && !typed && out.includes(opts.input.after)) {
+        typed = true;
+        p.stdin.write(opts.input.data);
+      }
+    });
     p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     p.on('error', reject);
     p.on('close', (status, signal) => resolve({ status, signal, serial: out.replace(/\r/g, ''), stderr: err }));
-    if (opts.stdin !== undefined) p.stdin.write(opts.stdin);
-    // Keep stdin open while the guest runs: QEMU's stdio backend stops reading at EOF.
-    if (opts.stdin === undefined) p.stdin.end();
+    // With input pending, stdin stays open until QEMU exits.
+    if (!opts.input) p.stdin.end();
   });
 }
 
