@@ -42,7 +42,8 @@ export function applyBootState(vcpu: VcpuFd, state: BootCpuState): void {
   sregs.cr4 = BigInt(state.cr4 ?? 0);
   sregs.efer = BigInt(state.efer ?? 0);
   // A busy 32/64-bit TSS in TR keeps VMX's guest-state checks happy in protected and long mode.
-  if (state.cr0 & 1) sregs.tr = { ...sregs.tr, type: 11, present: 1, s: 0, unusable: 0, limit: sregs.tr.limit || 0x67 };
+  if (state.tr) sregs.tr = toKvmSegment(state.tr);
+  else if (state.cr0 & 1) sregs.tr = { ...sregs.tr, type: 11, present: 1, s: 0, unusable: 0, limit: sregs.tr.limit || 0x67 };
   vcpu.setSregs(sregs);
   const regs = vcpu.getRegs();
   for (const k of Object.keys(regs) as Array<keyof typeof regs>) regs[k] = 0n;

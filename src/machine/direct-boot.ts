@@ -1,0 +1,16 @@
+import type { MachineConfig } from '../cli/config.js';
+import type { BootCpuState } from '../boot/cpu-state.js';
+import { loadKernel, type DirectBoot } from '../boot/direct-boot.js';
+import type { HostRam } from './ram.js';
+
+/** Loads -kernel/-initrd/-append into guest RAM for the machine; returns the BSP entry state. */
+export function loadDirectKernel(ram: HostRam, config: MachineConfig): { cpu: BootCpuState; boot: DirectBoot } {
+  const boot = loadKernel(ram.memory, {
+    kernelPath: config.kernel,
+    initrdPath: config.initrd,
+    cmdline: config.append,
+    ramRegions: ram.regions,
+    cpus: config.cpus,
+  });
+  return { cpu: boot.cpu, boot };
+}

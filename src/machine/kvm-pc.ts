@@ -1,0 +1,293 @@
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { RUN } from '../abi/kvm-run.js';
+import { MmioBus, PioBus } from '../bus/bus.js';
+import type { MachineConfig } from '../cli/config.js';
+import { TkvmError } from '../errors.js';
+import { Kvm, type VcpuFd, type VmFd } from '../kvm/kvm.js';
+import { pthreadSelf } from '../kvm/libc.js';
+import { buildCpuid, isNestedPvmHost } from '../accel/kvm/cpuid.js';
+import { ExitDecoder, type IoExit, type MmioExit } from '../accel/kvm/vcpu-exit.js';
+import { BOOT_MSRS, applyBootState, describeVcpu } from '../accel/kvm/vcpu-state.js';
+import { CTL, RUNSTATE, type HostMessage, type MachineMessage } from './control.js';
+import { KvmIrqLine, pcGsiRoutes } from './irq.js';
+import { allocateHostRam, type HostRam } from './ram.js';
+import { ApMailboxes } from './ap-mailbox.js';
+import { createIsaDevices, type IsaDevices } from './isa.js';
+import { loadDirectKernel } from './direct-boot.js';
+import type { DirectBoot } from '../boot/direct-boot.js';
+
+/** The process-wide monotonic clock in ns (the same in every thread, unlike performance.now). */
+export function monotonicNs(): number {
+  return Number(process.hrtime.bigint());
+}
+
+/** Where KVM's VMX real-mode helpers live, as in QEMU: just below the BIOS flash area. */
+const TSS_ADDR = 0xfffbd000;
+const IDENTITY_MAP_ADDR = 0xfeffc000;
+
+/** Why the machine thread's loop ended, with the process exit status. */
+export interface MachineExit {
+  readonly status: number;
+  readonly message?: string;
+}
+
+/** A guest reset or exit requested from inside a device handler; unwinds to the vCPU loop. */
+class StopLoop extends Error {
+  constructor(readonly action: 'reset' | 'exit', readonly status = 0, readonly reason?: string) {
+    super(action);
+  }
+}
+
+/**
+ * The pc machine on KVM, run by the machine thread (vCPU 0's worker). It owns guest RAM, the VM,
+ * the buses and every device, so the exit path is a direct call without thread hops. Other
+ * vCPUs run in their own workers and forward their I/O here through ApMailboxes.
+ */
+export class KvmPcMachine {
+  readonly pio = new PioBus();
+  readonly mmio = new MmioBus();
+  readonly ram: HostRam;
+  private readonly kvm: Kvm;
+  private vm!: VmFd;
+  private vcpus: VcpuFd[] = [];
+  private devices!: IsaDevices;
+  private decoder!: ExitDecoder;
+  private bsp!: VcpuFd;
+  private readonly aps: ApMailboxes;
+  private timerDeadlineNs: number | undefined;
+  private postedTimerMs: number | undefined;
+  private readonly ioViews = new Map<number, Uint8Array>();
+  /** What the last direct kernel boot wrote (memory map, initrd placement), for tests and logs. */
+  lastBoot: DirectBoot | undefined;
+
+  constructor(
+    private readonly config: MachineConfig,
+    private readonly ctl: Int32Array,
+    private readonly port: MessagePort,
+    outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+  ) {
+    this.kvm = Kvm.open();
+    this.ram = allocateHostRam(config.memoryBytes);
+    this.aps = new ApMailboxes(config.cpus, ctl);
+    this.devices = createIsaDevices({
+      config,
+      pio: this.pio,
+      memory: this.ram.memory,
+      irq: (gsi) => new KvmIrqLine(() => this.vm, gsi),
+      serialOutputs: outputs,
+      clock: monotonicNs,
+      onTimerChange: () => this.scheduleTimers(),
+      onReset: () => {
+        throw new StopLoop('reset');
+      },
+      onExit: (status) => {
+        throw new StopLoop('exit', status);
+      },
+    });
+    this.createVm();
+  }
+
+  /** Creates the VM, its irqchip, PIT, memory slots and vCPUs, and loads the kernel. */
+  private createVm(): void {
+    const vm = this.kvm.createVm();
+    this.vm = vm;
+    vm.setTssAddr(TSS_ADDR);
+    vm.setIdentityMapAddr(IDENTITY_MAP_ADDR);
+    vm.createIrqchip();
+    vm.createPit2(1); // KVM_PIT_SPEAKER_DUMMY: port 0x61 answered in the kernel, as Linux's PIT calibration reads it
+    vm.setGsiRouting(pcGsiRoutes());
+    this.ram.slots.forEach((s, i) => vm.setMemoryRegion(i, s.gpa, s.size, s.hostAddress));
+    const supported = this.kvm.supportedCpuid();
+    const nestedPvm = isNestedPvmHost();
+    this.vcpus = [];
+    for (let id = 0; id < this.config.cpus; id++) {
+      const vcpu = vm.createVcpu(id);
+      vcpu.setCpuid(buildCpuid(supported, { apicId: id, cpus: this.config.cpus, nestedPvm }));
+      vcpu.setMsrs(BOOT_MSRS);
+      this.vcpus.push(vcpu);
+    }
+    this.bsp = this.vcpus[0]!;
+    this.decoder = new ExitDecoder(this.bsp.run);
+    this.ioViews.clear();
+    if (this.config.kernel === undefined) {
+      throw new TkvmError('no-boot-source', 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs needs the PC machine, not built yet)');
+    }
+    const { cpu, boot } = loadDirectKernel(this.ram, this.config);
+    this.lastBoot = boot;
+    applyBootState(this.bsp, cpu);
+    this.post({ type: 'vcpu', id: 0, fd: this.bsp.fd, tid: pthreadSelf(), mmapSize: this.bsp.mmapSize });
+    this.aps.selfTid = BigInt(pthreadSelf());
+    this.aps.start(this.vcpus.slice(1), this.bsp, (m) => this.post(m));
+  }
+
+  /** Tears the VM down and builds it again: what a guest reset does (RAM and CMOS survive). */
+  private resetVm(): void {
+    this.aps.stop();
+    for (const v of this.vcpus) v.close();
+    this.vm.close();
+    this.devices.reset();
+    this.createVm();
+    this.post({ type: 'reset' });
+  }
+
+  private post(m: MachineMessage): void {
+    this.port.postMessage(m);
+  }
+
+  /** Runs vCPU 0 until the guest or the user ends the VM. */
+  run(): MachineExit {
+    for (;;) {
+      try {
+        return this.loop();
+      } catch (err) {
+        if (!(err instanceof StopLoop)) throw err;
+        if (err.action === 'exit') return { status: err.status, message: err.reason };
+        if (this.config.noReboot) return { status: 0 };
+        this.resetVm();
+      }
+    }
+  }
+
+  private loop(): MachineExit {
+    const ctl = this.ctl;
+    const run = this.bsp.run;
+    for (;;) {
+      if ((Atomics.load(ctl, CTL.PENDING) | Atomics.load(ctl, CTL.AP_PENDING)) !== 0) {
+        const stop = this.service();
+        if (stop) return stop;
+      }
+      if (this.timerDeadlineNs !== undefined && monotonicNs() >= this.timerDeadlineNs) this.fireTimers();
+      if (!this.bsp.runOnce()) {
+        run.setUint8(RUN.IMMEDIATE_EXIT, 0);
+        continue;
+      }
+      const exit = this.decoder.decode();
+      switch (exit.kind) {
+        case 'io':
+          this.handleIo(exit);
+          break;
+        case 'mmio':
+          this.handleMmio(exit);
+          break;
+        case 'intr':
+        case 'irq-window':
+        case 'hlt':
+          break;
+        case 'shutdown':
+          // A triple fault: the PC resets (QEMU: unless -no-reboot, which exits cleanly).
+          throw new StopLoop('reset');
+        case 'system-event':
+          if (exit.type === 2) throw new StopLoop('reset');
+          return { status: 0 };
+        case 'internal-error':
+          return { status: 1, message: `KVM internal error on vCPU 0. Suberror: ${exit.suberror}${exit.data.length ? ` (data: ${exit.data.map((d) => '0x' + d.toString(16)).join(' ')})` : ''}\n${describeVcpu(this.bsp)}\n(on a nested KVM like these machines, some ring-0 instructions cannot be emulated; see DESIGN section 5)` };
+        case 'fail-entry':
+          return { status: 1, message: `KVM: entry failed on vCPU 0, hardware error 0x${exit.reason.toString(16)}\n${describeVcpu(this.bsp)}` };
+        case 'exception':
+          return { status: 1, message: `KVM: unexpected exception ${exit.vector} on vCPU 0\n${describeVcpu(this.bsp)}` };
+        case 'unknown':
+          return { status: 1, message: `KVM: unhandled exit reason ${exit.reason} on vCPU 0\n${describeVcpu(this.bsp)}` };
+      }
+    }
+  }
+
+  /** The guest's port I/O; string I/O is `count` accesses of `size` bytes (kvmtool's rule). */
+  handleIo(exit: IoExit, bytes: Uint8Array = this.bsp.runBytes): void {
+    const { port, size, count, dataOffset } = exit;
+    if (count === 1 && bytes === this.bsp.runBytes) {
+      const key = dataOffset * 8 + size;
+      let view = this.ioViews.get(key);
+      if (view === undefined) {
+        view = bytes.subarray(dataOffset, dataOffset + size);
+        this.ioViews.set(key, view);
+      }
+      if (exit.isWrite) this.pio.write(port, view);
+      else this.pio.read(port, view);
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const view = bytes.subarray(dataOffset + i * size, dataOffset + (i + 1) * size);
+      if (exit.isWrite) this.pio.write(port, view);
+      else this.pio.read(port, view);
+    }
+  }
+
+  /** The guest's MMIO access; data sits in kvm_run.mmio.data. */
+  handleMmio(exit: MmioExit, bytes: Uint8Array = this.bsp.runBytes, dataOffset: number = RUN.MMIO_DATA): void {
+    const view = bytes.subarray(dataOffset, dataOffset + Math.min(8, exit.len));
+    if (exit.isWrite) this.mmio.write(exit.addr, view);
+    else this.mmio.read(exit.addr, view);
+  }
+
+  /** Handles host messages and AP requests; returns an exit when the user quits. */
+  private service(): MachineExit | undefined {
+    for (;;) {
+      Atomics.store(this.ctl, CTL.PENDING, 0);
+      let msg = receiveMessageOnPort(this.port);
+      while (msg !== undefined) {
+        const stop = this.onMessage(msg.message as HostMessage);
+        if (stop) return stop;
+        msg = receiveMessageOnPort(this.port);
+      }
+      if (Atomics.load(this.ctl, CTL.AP_PENDING) !== 0) {
+        this.aps.serve((exit, bytes, off) => (exit.kind === 'io' ? this.handleIo(exit, bytes) : this.handleMmio(exit, bytes, off)));
+        if (this.aps.fatal !== undefined) return { status: 1, message: this.aps.fatal };
+        if (this.aps.shutdownRequested) {
+          this.aps.shutdownRequested = false;
+          throw new StopLoop('reset');
+        }
+      }
+      const state = Atomics.load(this.ctl, CTL.STATE);
+      if (state === RUNSTATE.QUIT) return { status: 0 };
+      if (state !== RUNSTATE.PAUSED) return undefined;
+      const seq = Atomics.load(this.ctl, CTL.SEQ);
+      if (Atomics.load(this.ctl, CTL.PENDING) === 0 && Atomics.load(this.ctl, CTL.AP_PENDING) === 0) Atomics.wait(this.ctl, CTL.SEQ, seq, 1000);
+    }
+  }
+
+  private onMessage(m: HostMessage): MachineExit | undefined {
+    switch (m.type) {
+      case 'input':
+        this.devices.serialInput(m.index, m.bytes);
+        return undefined;
+      case 'pause':
+        Atomics.store(this.ctl, CTL.STATE, RUNSTATE.PAUSED);
+        this.post({ type: 'state', state: 'paused' });
+        return undefined;
+      case 'resume':
+        Atomics.store(this.ctl, CTL.STATE, RUNSTATE.RUNNING);
+        this.aps.resume();
+        this.post({ type: 'state', state: 'running' });
+        return undefined;
+      case 'reset':
+        throw new StopLoop('reset');
+      case 'quit':
+        return { status: 0 };
+    }
+  }
+
+  private fireTimers(): void {
+    this.devices.pollTimers(monotonicNs());
+    this.scheduleTimers();
+  }
+
+  /** Recomputes the earliest device deadline and asks the main thread for a kick then. */
+  private scheduleTimers(): void {
+    if (this.devices === undefined) return; // devices arm timers while being built
+    const next = this.devices.nextDeadline();
+    this.timerDeadlineNs = next;
+    const ms = next === undefined ? undefined : Math.ceil(next / 1e6); // on the monotonicNs clock
+    if (ms !== this.postedTimerMs) {
+      this.postedTimerMs = ms;
+      this.post({ type: 'timer', deadlineMs: ms });
+    }
+  }
+
+  /** Releases the VM (the process is about to exit). */
+  close(): void {
+    this.aps.stop();
+    for (const v of this.vcpus) v.close();
+    this.vm.close();
+    this.kvm.close();
+  }
+}

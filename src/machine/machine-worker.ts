@@ -1,0 +1,47 @@
+/**
+ * Entry of the machine thread: vCPU 0 plus every device. It builds the KvmPcMachine from the
+ * validated MachineConfig, runs it, and reports how it ended. Guest output goes to the main
+ * thread through byte rings; everything else through the control block and messages.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MachineConfig } from '../cli/config.js';
+import { TkvmError } from '../errors.js';
+import { RingWriter } from '../util/byte-ring.js';
+import type { MachineMessage } from './control.js';
+import { KvmPcMachine } from './kvm-pc.js';
+
+interface MachineWorkerData {
+  config: MachineConfig;
+  ctl: Int32Array;
+  /** One ring per serial port that has a backend (undefined = no backend, output dropped). */
+  serialRings: Array<SharedArrayBuffer | undefined>;
+}
+
+const wd = workerData as MachineWorkerData;
+const port = parentPort!;
+const post = (m: MachineMessage): void => port.postMessage(m);
+
+function main(): void {
+  const outputs = wd.serialRings.map((sab) => {
+    if (sab === undefined) return undefined;
+    const ring = new RingWriter(sab);
+    return (bytes: Uint8Array): void => (bytes.length === 1 ? ring.writeByte(bytes[0]!) : ring.write(bytes));
+  });
+  let machine: KvmPcMachine | undefined;
+  try {
+    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs);
+    const exit = machine.run();
+    post({ type: 'exit', status: exit.status, message: exit.message });
+  } catch (err) {
+    const message = err instanceof TkvmError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
+    post({ type: 'exit', status: 1, message });
+  } finally {
+    try {
+      machine?.close();
+    } catch {
+      // the process is ending; nothing left to release safely
+    }
+  }
+}
+
+main();

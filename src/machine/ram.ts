@@ -1,0 +1,51 @@
+import { TkvmError, hex } from '../errors.js';
+import { GuestMemory, type RamChunk } from '../memory/guest-memory.js';
+import { pcRamRegions, type RamRegion } from '../memory/layout.js';
+import { MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE, addressOf, errno, offsetPointer, strerror, sysMmap, viewOf } from '../kvm/libc.js';
+
+/** koffi views are limited to 4 GiB and must stay smaller; RAM is viewed in 1 GiB chunks. */
+const CHUNK = 1 << 30;
+
+/** One KVM memory slot: guest-physical range and the host address backing it. */
+export interface RamSlot {
+  readonly gpa: number;
+  readonly size: number;
+  readonly hostAddress: bigint;
+}
+
+/** Guest RAM mapped once with mmap and shared with KVM, plus the checked view of it. */
+export interface HostRam {
+  readonly memory: GuestMemory;
+  readonly slots: readonly RamSlot[];
+  readonly regions: readonly RamRegion[];
+}
+
+/**
+ * Maps `bytes` of guest RAM (anonymous, lazily backed: untouched pages cost nothing) laid out as
+ * the pc machine's low and high regions.
+ */
+export function allocateHostRam(bytes: number): HostRam {
+  const ptr = sysMmap(null, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (addressOf(ptr) === MAP_FAILED) {
+    const e = errno();
+    throw new TkvmError('out-of-memory', `cannot reserve ${bytes / 2 ** 20} MiB of guest RAM: ${strerror(e)} (try a smaller -m)`, { bytes, errno: e });
+  }
+  const regions = pcRamRegions(bytes);
+  const slots: RamSlot[] = [];
+  const chunks: RamChunk[] = [];
+  let hostOffset = 0;
+  for (const r of regions) {
+    slots.push({ gpa: r.gpa, size: r.size, hostAddress: addressOf(ptr) + BigInt(hostOffset) });
+    for (let off = 0; off < r.size; off += CHUNK) {
+      const len = Math.min(CHUNK, r.size - off);
+      chunks.push({ gpa: r.gpa + off, bytes: new Uint8Array(viewOf(offsetPointer(ptr, hostOffset + off), len)) });
+    }
+    hostOffset += r.size;
+  }
+  return { memory: new GuestMemory(chunks), slots, regions };
+}
+
+/** Parses nothing; formats a RAM map for debug logs. */
+export function describeRam(ram: HostRam): string {
+  return ram.slots.map((s) => `${hex(s.gpa)}-${hex(s.gpa + s.size - 1)}`).join(', ');
+}

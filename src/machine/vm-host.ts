@@ -1,0 +1,162 @@
+import { Worker } from 'node:worker_threads';
+import { RUN } from '../abi/kvm-run.js';
+import type { MachineConfig } from '../cli/config.js';
+import type { CharBackend } from '../chardev/char-backend.js';
+import { mapRunArea } from '../kvm/kvm.js';
+import { SIGUSR2, pthreadKill } from '../kvm/libc.js';
+import { RingReader, createRingBuffer } from '../util/byte-ring.js';
+import { CTL, RUNSTATE, createControl, type HostMessage, type MachineMessage } from './control.js';
+
+interface VcpuHandle {
+  readonly run: DataView;
+  readonly tid: bigint;
+}
+
+/** How a VM ended: the process exit status (QEMU's conventions) and an optional message. */
+export interface VmExit {
+  readonly status: number;
+  readonly message?: string;
+}
+
+/** Events the front end (CLI, QMP) may listen to. */
+export interface VmHostEvents {
+  onStateChange?(state: 'running' | 'paused'): void;
+  onReset?(): void;
+}
+
+let signalHandlerInstalled = false;
+
+/**
+ * The main thread's handle on a running VM: starts the machine thread, pumps guest output to
+ * the character backends, forwards input, and kicks vCPUs for pause, resume, reset and quit.
+ */
+export class VmHost {
+  private readonly ctl = createControl();
+  private readonly vcpus = new Map<number, VcpuHandle>();
+  private readonly readers: Array<{ reader: RingReader; backend: CharBackend }> = [];
+  private worker: Worker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private state: 'running' | 'paused' = 'running';
+
+  constructor(
+    private readonly config: MachineConfig,
+    private readonly serial: ReadonlyArray<CharBackend | undefined>,
+    private readonly events: VmHostEvents = {},
+  ) {}
+
+  /** Starts the VM; resolves when it has ended. */
+  run(): Promise<VmExit> {
+    if (!signalHandlerInstalled) {
+      // A handler must exist, or SIGUSR2 would kill the process; its only job is to make KVM_RUN return EINTR.
+      process.on('SIGUSR2', () => undefined);
+      signalHandlerInstalled = true;
+    }
+    const serialRings = this.serial.map((backend) => (backend === undefined ? undefined : createRingBuffer()));
+    const pumps: Promise<void>[] = [];
+    serialRings.forEach((sab, index) => {
+      const backend = this.serial[index];
+      if (sab === undefined || backend === undefined) return;
+      const reader = new RingReader(sab);
+      this.readers.push({ reader, backend });
+      pumps.push(reader.pump((bytes) => backend.write(bytes)));
+      backend.onInput((bytes) => this.send({ type: 'input', index, bytes }));
+    });
+    const worker = new Worker(new URL('./machine-worker.js', import.meta.url), {
+      workerData: { config: this.config, ctl: this.ctl, serialRings },
+    });
+    this.worker = worker;
+    return new Promise<VmExit>((resolve) => {
+      let done = false;
+      const finish = async (exit: VmExit): Promise<void> => {
+        if (done) return;
+        done = true;
+        if (this.timer) clearTimeout(this.timer);
+        for (const { reader, backend } of this.readers) {
+          const rest = reader.drain();
+          reader.stop();
+          if (rest.length) backend.write(rest);
+        }
+        await Promise.allSettled(pumps);
+        await worker.terminate();
+        resolve(exit);
+      };
+      worker.on('message', (m: MachineMessage) => this.onMachineMessage(m, finish));
+      worker.on('error', (err) => void finish({ status: 1, message: `internal error in the machine thread: ${err.stack ?? err.message}` }));
+      worker.on('exit', (code) => void finish({ status: code === 0 ? 0 : 1, message: code === 0 ? undefined : 'the machine thread ended unexpectedly' }));
+    });
+  }
+
+  private onMachineMessage(m: MachineMessage, finish: (exit: VmExit) => Promise<void>): void {
+    switch (m.type) {
+      case 'vcpu':
+        this.vcpus.set(m.id, { run: mapRunArea(m.fd, m.mmapSize).view, tid: BigInt(m.tid) });
+        break;
+      case 'vcpu-gone':
+        this.vcpus.delete(m.id);
+        break;
+      case 'timer':
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        if (m.deadlineMs !== undefined) {
+          const delay = Math.max(0, m.deadlineMs - Number(process.hrtime.bigint()) / 1e6);
+          this.timer = setTimeout(() => this.kick(0), delay);
+        }
+        break;
+      case 'state':
+        this.state = m.state;
+        this.events.onStateChange?.(m.state);
+        break;
+      case 'reset':
+        this.events.onReset?.();
+        break;
+      case 'exit':
+        void finish({ status: m.status, message: m.message });
+        break;
+    }
+  }
+
+  /** Current run state. */
+  get runState(): 'running' | 'paused' {
+    return this.state;
+  }
+
+  /** Stops every vCPU (QMP `stop`). */
+  pause(): void {
+    Atomics.store(this.ctl, CTL.STATE, RUNSTATE.PAUSED);
+    this.send({ type: 'pause' });
+    for (const id of this.vcpus.keys()) if (id !== 0) this.kick(id);
+  }
+
+  /** Lets the vCPUs run again (QMP `cont`). */
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+
+  /** Resets the machine as the reset button would. */
+  reset(): void {
+    this.send({ type: 'reset' });
+  }
+
+  /** Ends the VM (Ctrl-A x, QMP `quit`). */
+  quit(): void {
+    Atomics.store(this.ctl, CTL.STATE, RUNSTATE.QUIT);
+    this.send({ type: 'quit' });
+    for (const id of this.vcpus.keys()) this.kick(id);
+  }
+
+  private send(m: HostMessage): void {
+    this.worker?.postMessage(m);
+    Atomics.store(this.ctl, CTL.PENDING, 1);
+    Atomics.add(this.ctl, CTL.SEQ, 1);
+    Atomics.notify(this.ctl, CTL.SEQ);
+    this.kick(0);
+  }
+
+  /** Makes a vCPU leave KVM_RUN: immediate_exit covers the race with entering it. */
+  private kick(id: number): void {
+    const v = this.vcpus.get(id);
+    if (v === undefined) return;
+    v.run.setUint8(RUN.IMMEDIATE_EXIT, 1);
+    pthreadKill(v.tid, SIGUSR2);
+  }
+}
