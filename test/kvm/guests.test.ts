@@ -1,0 +1,84 @@
+// KVM tests: the small test guests under tkvm on /dev/kvm. Each asserts what the guest reports
+// over COM1 and the exit status, as guests/README.md documents them.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { before, describe, it } from 'node:test';
+import { REPO_ROOT, kvmUnusableReason } from '../helpers/process.js';
+import { debugExitStatus, runTkvmGuest } from './tkvm-guest.js';
+
+const skip = kvmUnusableReason();
+
+describe('test guests under tkvm on KVM', { skip }, () => {
+  before(() => {
+    const b = spawnSync('bash', ['scripts/build-guests.sh'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, `scripts/build-guests.sh failed:\n${b.stdout}${b.stderr}`);
+  });
+
+  it('hello prints its greeting and the exact -append command line, exit status 1', async () => {
+    const r = await runTkvmGuest('hello', { append: 'console=ttyS0 tkvm-test=1' });
+    assert.match(r.serial, /^Hello from a tkvm test guest$/m);
+    assert.match(r.serial, /^cmdline: console=ttyS0 tkvm-test=1$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('isa-debug-exit: a write of v exits with (v << 1) | 1', async () => {
+    for (const code of [0, 21, 42, 127]) {
+      const r = await runTkvmGuest('exitcode', { append: `code=${code}` });
+      assert.match(r.serial, new RegExp(`^exitcode: exiting with ${code}$`, 'm'));
+      assert.equal(r.status, debugExitStatus(code), r.serial + r.stderr);
+    }
+  });
+
+  it('the PVH memory map the guest sees is the e820 map tkvm built for 256 MiB', async () => {
+    const r = await runTkvmGuest('memmap', { append: 'mem-test x=y' });
+    assert.match(r.serial, /^cmdline: mem-test x=y$/m);
+    const entries = [...r.serial.matchAll(/^memmap: 0x([0-9a-f]{16}) 0x([0-9a-f]{16}) (\d+)$/gm)].map((m) => [BigInt(`0x${m[1]}`), BigInt(`0x${m[2]}`), Number(m[3])]);
+    const { buildE820 } = await import('../../src/boot/e820.js');
+    const { pcRamRegions } = await import('../../src/memory/layout.js');
+    const expected = buildE820(pcRamRegions(256 * 2 ** 20)).map((e) => [BigInt(e.addr), BigInt(e.size), e.type]);
+    assert.deepEqual(entries, expected);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('string I/O: REP OUTSB reaches COM1 and REP INSW from an unassigned port reads all-ones', async () => {
+    const r = await runTkvmGuest('strio');
+    assert.match(r.serial, /^strio: 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS$/m);
+    assert.match(r.serial, /^strio: insw 32 words from port 0x2e0: sum 0x1fffe0 xor 0x0 first 0xffff last 0xffff$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('serial input typed on stdio reaches the guest through the UART', async () => {
+    const r = await runTkvmGuest('echo', { input: { after: 'echo: ready', data: 'Hello, tkvm 42!q' } });
+    assert.match(r.serial, /^HELLO, TKVM 42!$/m);
+    assert.match(r.serial, /^echo: bye$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('a guest exception is reported by the guest runtime (ring-0 handler, CR2)', async () => {
+    const r = await runTkvmGuest('fault');
+    assert.match(r.serial, /^fault: ring0 call returned 1001$/m);
+    assert.match(r.serial, /^EXCEPTION: vector 14 #PF error 0x4 .*cr2 0x100000000$/m);
+    assert.equal(r.status, debugExitStatus(0x3f), r.serial + r.stderr);
+  });
+
+  it('a triple fault with -no-reboot ends tkvm with status 0', async () => {
+    const r = await runTkvmGuest('triplefault');
+    assert.match(r.serial, /^triplefault: loading an empty IDT and faulting$/m);
+    assert.doesNotMatch(r.serial, /survived|EXCEPTION/);
+    assert.equal(r.status, 0, r.serial + r.stderr);
+  });
+
+  it('a keyboard-controller reset reboots the guest; CMOS NVRAM survives the reset', async () => {
+    const r = await runTkvmGuest('reset', { reboot: true });
+    const boots = [...r.serial.matchAll(/^reset: boot (\d+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(boots, ['1', '2']);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('a reset with -no-reboot ends tkvm with status 0 after the first boot', async () => {
+    const r = await runTkvmGuest('reset');
+    assert.match(r.serial, /^reset: boot 1$/m);
+    assert.doesNotMatch(r.serial, /boot 2/);
+    assert.equal(r.status, 0, r.serial + r.stderr);
+  });
+});
