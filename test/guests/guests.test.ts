@@ -80,4 +80,13 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     assert.deepEqual(boots, ['1', '2']);
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
+
+  it('pit counts 100 PIT interrupts at 1 kHz in about 100 ms', async () => {
+    const r = await runGuest('pit');
+    assert.match(r.serial, /^pit: 100 ticks$/m);
+    const m = /^pit: elapsed (\d+) TSC cycles, (\d+) ms \(TSC (\d+) kHz\)$/m.exec(r.serial);
+    assert.ok(m, r.serial);
+    assert.ok(Number(m[2]) >= 50 && Number(m[2]) <= 1000, `elapsed ${m[2]} ms`);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
 });
