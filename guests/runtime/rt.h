@@ -84,6 +84,14 @@ uint64_t rt_tsc_hz(void);
 /* Busy-waits for the given number of microseconds using the TSC. */
 void rt_udelay(uint64_t us);
 
+/* Starts every other CPU (INIT-SIPI-SIPI broadcast through the xAPIC) with a real-mode
+ * trampoline copied to tramp_page (4 KiB aligned, below 1 MiB). Each AP enters long mode and
+ * calls fn(index) in ring 0 on its own 16 KiB stack, then halts; APs beyond max_aps halt at
+ * once. Returns 0 once the IPIs are sent, -1 on bad arguments or no memory. Ring 3 only. */
+int rt_start_aps(void (*fn)(int index), uint32_t max_aps, uint32_t tramp_page);
+/* This CPU's local APIC ID (xAPIC ID register). */
+uint32_t rt_lapic_id(void);
+
 /* CPUID, for feature and frequency queries. */
 static inline void rt_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
   __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));

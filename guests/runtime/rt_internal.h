@@ -30,6 +30,8 @@ extern uint32_t rt_start_info_pa;
 extern char rt_isr_stub0[], rt_ring0_gate[], rt_kstack_top[], __kernel_end[];
 extern struct rt_tss rt_tss;
 void rt_setup_ring0(void);
+void rt_load_idt(void);
+void rt_ap_start(int index);
 void rt_trap(struct rt_frame *f);
 void rt_user_start(void);
 void rt_memmap_init(void);

@@ -31,11 +31,15 @@ void rt_io_allow(uint16_t port, uint32_t count) {
     rt_tss.iomap[p / 8] &= (uint8_t)~(1u << (p % 8));
 }
 
+void rt_load_idt(void) {
+  struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+  __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 /* Called once from entry.S in long mode, ring 0, before the drop to ring 3. */
 void rt_setup_ring0(void) {
   for (int v = 0; v < 48; v++) set_gate(v, rt_isr_stub0 + 16 * v, 0);
-  struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
-  __asm__ volatile("lidt %0" : : "m"(idtr));
+  rt_load_idt();
 
   uint64_t base = (uint64_t)&rt_tss, limit = sizeof(rt_tss) - 1;
   rt_tss.rsp[0] = (uint64_t)rt_kstack_top;

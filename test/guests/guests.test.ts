@@ -80,4 +80,21 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     assert.deepEqual(boots, ['1', '2']);
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
+
+  it('pit counts 100 PIT interrupts at 1 kHz in about 100 ms', async () => {
+    const r = await runGuest('pit');
+    assert.match(r.serial, /^pit: 100 ticks$/m);
+    const m = /^pit: elapsed (\d+) TSC cycles, (\d+) ms \(TSC (\d+) kHz\)$/m.exec(r.serial);
+    assert.ok(m, r.serial);
+    assert.ok(Number(m[2]) >= 50 && Number(m[2]) <= 1000, `elapsed ${m[2]} ms`);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('smp brings up 3 APs with INIT-SIPI-SIPI under -smp 4', async () => {
+    const r = await runGuest('smp', { append: 'cpus=4', extraArgs: ['-smp', '4'] });
+    const ids = [...r.serial.matchAll(/^cpu (\d+) online$/gm)].map((m) => Number(m[1])).sort();
+    assert.deepEqual(ids, [0, 1, 2, 3]);
+    assert.match(r.serial, /^smp: 4 cpus$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
 });
