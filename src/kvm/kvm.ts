@@ -1,7 +1,7 @@
 import { KVM, KVM_API_VERSION, KVM_CAP, KVM_IOCTL_NAMES } from './ioctls.js';
 import { KvmError, KvmUnavailableError, kvmOpenError } from './errors.js';
 import {
-  EINTR, MAP_FAILED, MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE,
+  EAGAIN, EINTR, MAP_FAILED, MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE,
   addressOf, errno, ioctlInt, ioctlPtr, sysClose, sysEventfd, sysMmap, sysOpen, viewOf, EFD_CLOEXEC,
 } from './libc.js';
 import {
@@ -216,12 +216,15 @@ export class VcpuFd {
     return new VcpuFd(fd, id, view, bytes, mmapSize);
   }
 
-  /** KVM_RUN. Returns false when interrupted by a signal (EINTR) or immediate_exit; throws otherwise. */
+  /**
+   * KVM_RUN. Returns false when it should simply be called again: interrupted by a signal or
+   * immediate_exit (EINTR), or an AP woken from wait-for-SIPI (EAGAIN). Throws otherwise.
+   */
   runOnce(): boolean {
     const rc = ioctlInt(this.fd, KVM.RUN, 0);
     if (rc === 0) return true;
     const e = errno();
-    if (e === EINTR) return false;
+    if (e === EINTR || e === EAGAIN) return false;
     throw new KvmError('KVM_RUN', e, `vCPU ${this.id}`);
   }
 

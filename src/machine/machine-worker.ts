@@ -28,20 +28,22 @@ function main(): void {
     return (bytes: Uint8Array): void => (bytes.length === 1 ? ring.writeByte(bytes[0]!) : ring.write(bytes));
   });
   let machine: KvmPcMachine | undefined;
+  let exit: { status: number; message?: string };
   try {
     machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs);
-    const exit = machine.run();
-    post({ type: 'exit', status: exit.status, message: exit.message });
+    exit = machine.run();
   } catch (err) {
     const message = err instanceof TkvmError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
-    post({ type: 'exit', status: 1, message });
-  } finally {
-    try {
-      machine?.close();
-    } catch {
-      // the process is ending; nothing left to release safely
-    }
+    exit = { status: 1, message };
   }
+  // Stop the AP threads before reporting: the main thread terminates this worker on 'exit',
+  // and a nested worker still blocked in KVM_RUN would keep the process from ending.
+  try {
+    machine?.close();
+  } catch {
+    // the process is ending; nothing left to release safely
+  }
+  post({ type: 'exit', status: exit.status, message: exit.message });
 }
 
 main();

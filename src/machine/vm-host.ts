@@ -71,6 +71,9 @@ export class VmHost {
         if (done) return;
         done = true;
         if (this.timer) clearTimeout(this.timer);
+        // Every vCPU thread must leave KVM_RUN, or terminating the worker would wait forever.
+        Atomics.store(this.ctl, CTL.STATE, RUNSTATE.QUIT);
+        for (const id of this.vcpus.keys()) this.kick(id);
         for (const { reader, backend } of this.readers) {
           const rest = reader.drain();
           reader.stop();

@@ -82,3 +82,23 @@ describe('test guests under tkvm on KVM', { skip }, () => {
     assert.equal(r.status, 0, r.serial + r.stderr);
   });
 });
+
+describe('interrupts, timers and SMP under tkvm', { skip }, () => {
+  it('the in-kernel PIT delivers 100 timer interrupts through the PIC', async () => {
+    const r = await runTkvmGuest('pit');
+    assert.match(r.serial, /^pit: 100 ticks$/m);
+    const ms = Number(/elapsed \d+ TSC cycles, (\d+) ms/.exec(r.serial)?.[1]);
+    assert.ok(ms >= 90 && ms <= 1000, `100 ticks at 1 kHz took ${ms} ms by the TSC`);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  for (const cpus of [2, 4]) {
+    it(`-smp ${cpus} brings up ${cpus} vCPUs with distinct APIC IDs`, async () => {
+      const r = await runTkvmGuest('smp', { append: `cpus=${cpus}`, extraArgs: ['-smp', String(cpus)] });
+      const ids = [...r.serial.matchAll(/^cpu (\d+) online$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
+      assert.deepEqual(ids, [...Array(cpus).keys()]);
+      assert.match(r.serial, new RegExp(`^smp: ${cpus} cpus$`, 'm'));
+      assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+    });
+  }
+});
