@@ -43,6 +43,15 @@ export interface DirectBoot {
   readonly e820: E820Entry[];
   readonly initrd?: { readonly addr: number; readonly size: number };
   readonly mpTable: MpTableInfo;
+  /** Every range written above 1 MiB (kernel code or segments, initrd), for logs and image dumps. */
+  readonly loaded: ReadonlyArray<LoadedRange>;
+}
+
+/** One range of guest RAM a kernel or initrd was written to. */
+export interface LoadedRange {
+  readonly what: 'kernel' | 'initrd';
+  readonly addr: number;
+  readonly size: number;
 }
 
 function readInput(path: string | undefined, bytes: Uint8Array | undefined, what: string): Uint8Array | undefined {
@@ -70,8 +79,14 @@ export function loadKernel(mem: GuestMemory, o: DirectBootOptions): DirectBoot {
   if (isElf(kernel)) {
     if (o.entry === 'long') throw new BootError('unsupported', 'a PVH ELF kernel starts in 32-bit mode only', {});
     const r = loadPvh(mem, input);
-    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+    const loaded = [...r.segments.map((s) => ({ what: 'kernel' as const, ...s })), ...initrdRange(r.initrd)];
+    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
   }
   const r = loadBzImage(mem, { ...input, entry: o.entry });
-  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+  const loaded = [{ what: 'kernel' as const, addr: r.loadAddr, size: r.header.kernelBytes }, ...initrdRange(r.initrd)];
+  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+}
+
+function initrdRange(i: { addr: number; size: number } | undefined): LoadedRange[] {
+  return i === undefined ? [] : [{ what: 'initrd', addr: i.addr, size: i.size }];
 }

@@ -1,10 +1,11 @@
 /**
  * The test initrd the boot tests run: busybox-static plus an /init that mounts /proc, /sys and
- * /dev, prints INIT_MARKER with the kernel version, and starts a shell on ttyS0 (or powers off
- * when the command line has `tkvm.poweroff`). Also a CLI used by scripts/fetch-test-assets.sh:
+ * /dev, prints INIT_MARKER with the kernel version, and starts a shell on ttyS0, or powers off
+ * (`tkvm.poweroff` on the command line) or resets (`tkvm.reboot`: with -no-reboot the VMM exits;
+ * without ACPI a poweroff only halts). Also a CLI used by scripts/fetch-test-assets.sh:
  *   node dist/test/boot/initrd.js <busybox> <out.cpio.gz>
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { newcArchive } from '../../src/boot/cpio.js';
@@ -22,6 +23,7 @@ export const INIT_SCRIPT = `#!/bin/busybox sh
 export PATH=/bin
 echo "${INIT_MARKER} kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
 if grep -q tkvm.poweroff /proc/cmdline; then poweroff -f; fi
+if grep -q tkvm.reboot /proc/cmdline; then reboot -f; fi
 exec setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'
 `;
 
@@ -47,6 +49,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.error('usage: node dist/test/boot/initrd.js <busybox> <out.cpio.gz>');
     process.exit(2);
   }
-  writeFileSync(outPath + '.tmp', buildTestInitrd(readFileSync(busyboxPath)));
-  renameSync(outPath + '.tmp', outPath);
+  // Rewritten only when /init or busybox changed (gzip output is deterministic), so it stays current.
+  const image = buildTestInitrd(readFileSync(busyboxPath));
+  if (!existsSync(outPath) || Buffer.compare(readFileSync(outPath), image) !== 0) {
+    writeFileSync(outPath + '.tmp', image);
+    renameSync(outPath + '.tmp', outPath);
+  }
 }
