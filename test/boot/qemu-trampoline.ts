@@ -6,7 +6,15 @@
  * BootCpuState, far-jumps to our code selector and sets the segments, RSI/ESI and RSP before
  * jumping to the entry point. Hand-assembled; byte comments give the instructions.
  */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BootCpuState } from '../../src/boot/cpu-state.js';
+import type { GuestMemory } from '../../src/memory/guest-memory.js';
+
+/** The reference QEMU (Debian qemu-system-x86). */
+export const QEMU_BINARY = '/usr/bin/qemu-system-x86_64';
 
 /** Physical address the 64 KiB image appears at below 1 MiB (the ROM alias). */
 export const BIOS_BASE = 0xf_0000;
@@ -57,4 +65,43 @@ export function trampolineBios(fseg: Uint8Array, cpu: BootCpuState): Uint8Array 
   img.set(codePm, CODE_PM_OFF);
   img.set([0xea, CODE16_OFF & 0xff, CODE16_OFF >> 8, 0x00, 0xf0], 0xfff0); // reset: jmp far f000:CODE16_OFF
   return img;
+}
+
+/** What a QEMU run returned. */
+export interface QemuRun {
+  readonly serial: string;
+  /** QEMU's exit status (isa-debug-exit makes it (value << 1) | 1); null when it timed out. */
+  readonly status: number | null;
+}
+
+/**
+ * Runs QEMU TCG on the RAM image tkvm's loader wrote: low memory [0, 0xa0000) and `loaded`
+ * ranges as loader blobs, the F-segment plus trampoline as BIOS. Resolves when QEMU exits or
+ * after `timeoutS`; the serial log is also written to `keep` for a person to read.
+ */
+export async function runInQemu(mem: GuestMemory, cpu: BootCpuState, loaded: ReadonlyArray<{ addr: number; size: number }>,
+  o: { ramMiB: number; cpus: number; timeoutS: number; keep: string; extraArgs?: string[] }): Promise<QemuRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'tkvm-qemu-'));
+  try {
+    const serialPath = join(dir, 'serial.log');
+    writeFileSync(join(dir, 'bios.bin'), trampolineBios(mem.read(BIOS_BASE, 0x1_0000), cpu));
+    const args = ['-accel', 'tcg', '-machine', 'pc', '-m', String(o.ramMiB), '-smp', String(o.cpus), '-nodefaults',
+      '-display', 'none', '-no-reboot', '-serial', `file:${serialPath}`, '-bios', join(dir, 'bios.bin'), ...(o.extraArgs ?? [])];
+    const blobs = [{ addr: 0, size: 0xa_0000 }, ...loaded];
+    blobs.forEach((b, i) => {
+      writeFileSync(join(dir, `blob${i}`), mem.read(b.addr, b.size));
+      args.push('-device', `loader,file=${join(dir, `blob${i}`)},addr=${b.addr},force-raw=on`);
+    });
+    const status = await new Promise<number | null>((resolve) => {
+      execFile('timeout', [String(o.timeoutS), QEMU_BINARY, ...args], (err) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve(code === 124 ? null : code);
+      });
+    });
+    const serial = existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : '';
+    writeFileSync(o.keep, serial);
+    return { serial, status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
