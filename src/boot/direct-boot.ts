@@ -28,7 +28,11 @@ export interface DirectBootOptions {
   readonly ramRegions: readonly RamRegion[];
   /** vCPU count, for the MP table. */
   readonly cpus: number;
-  /** Ranges the machine reserves (KVM TSS/identity map, ...); see buildE820. */
+  /**
+   * Ranges the machine reserves; see buildE820. The default reserves QEMU's KVM area
+   * [0xfeffc000, 0xff000000): KVM_SET_IDENTITY_MAP_ADDR 0xfeffc000 and KVM_SET_TSS_ADDR
+   * 0xfeffd000 (3 pages) fit it, as in QEMU; pass `reserved` if the machine uses other ones.
+   */
   readonly e820?: E820Options;
   /** bzImage only: force the 32-bit entry ('protected') instead of the 64-bit one. */
   readonly entry?: EntryMode;
