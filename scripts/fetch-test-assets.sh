@@ -4,6 +4,7 @@
 # this script never fails the test run and is quiet when the assets already exist.
 #   .cache/assets/vmlinuz          Debian linux-image-<ver>-cloud-amd64's /boot/vmlinuz-<ver>
 #   .cache/assets/vmlinuz.version  the package it came from
+#   .cache/assets/vmlinuz-generic  Debian linux-image-<ver>-amd64's kernel (has MP-table parsing)
 #   .cache/assets/busybox          busybox-static's /bin/busybox
 #   .cache/assets/initrd.cpio.gz   newc cpio: /init (prints a marker, shell on ttyS0) + busybox
 set -uo pipefail
@@ -27,21 +28,30 @@ fetch_deb() {
   echo "$dir"
 }
 
-if [ ! -s "$A/vmlinuz" ]; then
+# fetch_kernel META OUT: the kernel image of Debian meta-package META's current version.
+fetch_kernel() {
+  local meta=$1 out=$2 pkg dir img
+  [ -s "$out" ] && return 0
   # The meta-package depends on the current versioned image; take that name.
-  pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+  pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
   if [ -z "$pkg" ]; then
-    note "cannot resolve linux-image-cloud-amd64 (apt-cache has no lists?); boot tests will skip"
-  elif dir=$(fetch_deb "$pkg"); then
-    img=$(ls "$dir"/root/boot/vmlinuz-* 2>/dev/null | head -n1)
-    if [ -n "$img" ]; then
-      cp "$img" "$A/vmlinuz.tmp" && mv "$A/vmlinuz.tmp" "$A/vmlinuz" && echo "$pkg" > "$A/vmlinuz.version"
-    else
-      note "$pkg has no /boot/vmlinuz-*"
-    fi
-    rm -rf "$dir"
+    note "cannot resolve $meta (apt-cache has no lists?); boot tests will skip"; return 0
   fi
-fi
+  dir=$(fetch_deb "$pkg") || return 0
+  img=$(ls "$dir"/root/boot/vmlinuz-* 2>/dev/null | head -n1)
+  if [ -n "$img" ]; then
+    cp "$img" "$out.tmp" && mv "$out.tmp" "$out" && echo "$pkg" > "$out.version"
+  else
+    note "$pkg has no /boot/vmlinuz-*"
+  fi
+  rm -rf "$dir"
+}
+
+# Debian's cloud kernel: the one the boot tests run.
+fetch_kernel linux-image-cloud-amd64 "$A/vmlinuz"
+# Debian's generic kernel: built with CONFIG_X86_MPPARSE (the cloud one is not), so it checks
+# tkvm's MP table and SMP bring-up without ACPI.
+fetch_kernel linux-image-amd64 "$A/vmlinuz-generic"
 
 if [ ! -s "$A/busybox" ]; then
   if dir=$(fetch_deb busybox-static); then
@@ -54,8 +64,9 @@ if [ ! -s "$A/busybox" ]; then
   fi
 fi
 
-# The initrd is written by tkvm's own newc writer (src/boot/cpio.ts), built by setup.sh.
-if [ -s "$A/busybox" ] && [ ! -s "$A/initrd.cpio.gz" ]; then
+# The initrd is written by tkvm's own newc writer (src/boot/cpio.ts), built by setup.sh; the
+# writer replaces the file only when /init or busybox changed.
+if [ -s "$A/busybox" ]; then
   if [ -f dist/test/boot/initrd.js ]; then
     node dist/test/boot/initrd.js "$A/busybox" "$A/initrd.cpio.gz" || note "building the initrd failed"
   else

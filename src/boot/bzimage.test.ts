@@ -88,6 +88,10 @@ test('bad kernels give clear typed errors', () => {
   assert.throws(() => boot({ truncateBy: 0x3000 + 2000 }), bootError('truncated', /truncated bzImage/));
   assert.throws(() => boot({ version: 0x205 }), bootError('unsupported', /protocol 2\.05; tkvm needs 2\.06/));
   assert.throws(() => boot({ loadflags: 0 }), bootError('unsupported', /zImage/));
+  const noFlag = makeBzImage();
+  noFlag[0x1fe] = 0;
+  assert.throws(() => parseSetupHeader(noFlag), bootError('corrupt', /boot_flag/));
+  assert.throws(() => parseSetupHeader(new Uint8Array(0x300)), bootError('not-a-kernel', /HdrS/));
   assert.throws(() => boot({ kernelAlignment: 0x30000 }), bootError('corrupt', /power of two/));
 });
 

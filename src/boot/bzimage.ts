@@ -13,9 +13,6 @@ import { longModeEntry, protectedModeEntry, type EntryMode } from './cpu-setup.j
 import { parseSetupHeader, STARTUP_64_OFFSET, XLF_KERNEL_64, type SetupHeader } from './setup-header.js';
 import { writeZeroPage } from './zero-page.js';
 
-/** Highest initrd_addr_max we honour: low RAM lies below 4 GiB anyway. */
-const INITRD_MAX_DEFAULT = 0x37ff_ffff; // boot.rst: protocols < 2.03 assume this
-
 /** What loadBzImage needs besides guest memory. */
 export interface BzImageInput {
   readonly kernel: Uint8Array;
@@ -67,8 +64,7 @@ export function loadBzImage(mem: GuestMemory, input: BzImageInput): BzImageLoad 
   const cmdlinePtr = writeCmdline(mem, input.cmdline, h.cmdlineSize);
   let initrd: { addr: number; size: number } | undefined;
   if (input.initrd !== undefined && input.initrd.length > 0) {
-    const addrMax = h.version >= 0x203 ? h.initrdAddrMax : INITRD_MAX_DEFAULT;
-    const addr = placeInitrd(input.initrd.length, kernelEnd, lowEnd, addrMax);
+    const addr = placeInitrd(input.initrd.length, kernelEnd, lowEnd, h.initrdAddrMax);
     mem.write(addr, input.initrd);
     initrd = { addr, size: input.initrd.length };
   }

@@ -16,17 +16,21 @@ export const BOOT_DS = 0x18;
 export const BOOT_TSS = 0x20;
 /** GDT size in bytes: null, null, code, data, TSS (16 bytes, the long-mode form). */
 export const GDT_SIZE = 0x30;
-/** CR0 bits (SDM 2.5). */
+/** CR0.PE, protection enable (SDM 2.5). */
 export const CR0_PE = 1 << 0;
+/** CR0.PG, paging (SDM 2.5). */
 export const CR0_PG = 0x8000_0000;
 /** CR4.PAE (SDM 2.5). */
 export const CR4_PAE = 1 << 5;
-/** EFER bits (SDM 2.2.1): long mode enable / active. */
+/** EFER.LME, long mode enable (SDM 2.2.1). */
 export const EFER_LME = 1 << 8;
+/** EFER.LMA, long mode active (SDM 2.2.1); KVM wants it set with LME when starting in long mode. */
 export const EFER_LMA = 1 << 10;
-/** Page-table entry bits: present, writable, page size (2 MiB leaf in a PD). */
+/** Page-table entry bit: present (SDM 4.5). */
 export const PTE_P = 1 << 0;
+/** Page-table entry bit: writable. */
 export const PTE_RW = 1 << 1;
+/** Page-directory entry bit: maps a 2 MiB page. */
 export const PTE_PS = 1 << 7;
 /** Bytes covered by the identity map: 4 GiB, so the MMIO hole (LAPIC, IOAPIC) is mapped too. */
 export const IDENTITY_MAP_SIZE = 0x1_0000_0000;

@@ -24,6 +24,7 @@ test('bzImage from a file: 64-bit entry, zero page, MP table, e820', () => {
     assert.equal(b.cpu.rip, 16 * MiB + 0x200);
     assert.equal(b.cpu.rsi, 0x7000);
     assert.deepEqual(b.initrd, { addr: 64 * MiB - 0x3000, size: 0x3000 });
+    assert.deepEqual(b.loaded, [{ what: 'kernel', addr: 16 * MiB, size: 0x3000 }, { what: 'initrd', addr: 64 * MiB - 0x3000, size: 0x3000 }]);
     assert.equal(mem.readU8(0x7000 + 0x1e8), b.e820.length);
     assert.equal(new TextDecoder().decode(mem.read(0x9fc00, 4)), '_MP_');
     assert.equal(b.mpTable.ioapicId, 2);
@@ -42,6 +43,7 @@ test('PVH ELF from bytes: 32-bit entry with EBX = start info', () => {
   assert.equal(b.cpu.rbx, 0x6000);
   assert.equal(mem.readU32(0x6000), 0x336ec578);
   assert.equal(b.e820.length, 5);
+  assert.deepEqual(b.loaded, [{ what: 'kernel', addr: 2 * MiB, size: 64 }]);
 });
 
 test('neither bzImage nor ELF, missing files, bad -smp: typed errors', () => {

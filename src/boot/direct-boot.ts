@@ -28,7 +28,11 @@ export interface DirectBootOptions {
   readonly ramRegions: readonly RamRegion[];
   /** vCPU count, for the MP table. */
   readonly cpus: number;
-  /** Ranges the machine reserves (KVM TSS/identity map, ...); see buildE820. */
+  /**
+   * Ranges the machine reserves; see buildE820. The default reserves QEMU's KVM area
+   * [0xfeffc000, 0xff000000): KVM_SET_IDENTITY_MAP_ADDR 0xfeffc000 and KVM_SET_TSS_ADDR
+   * 0xfeffd000 (3 pages) fit it, as in QEMU; pass `reserved` if the machine uses other ones.
+   */
   readonly e820?: E820Options;
   /** bzImage only: force the 32-bit entry ('protected') instead of the 64-bit one. */
   readonly entry?: EntryMode;
@@ -43,6 +47,15 @@ export interface DirectBoot {
   readonly e820: E820Entry[];
   readonly initrd?: { readonly addr: number; readonly size: number };
   readonly mpTable: MpTableInfo;
+  /** Every range written above 1 MiB (kernel code or segments, initrd), for logs and image dumps. */
+  readonly loaded: ReadonlyArray<LoadedRange>;
+}
+
+/** One range of guest RAM a kernel or initrd was written to. */
+export interface LoadedRange {
+  readonly what: 'kernel' | 'initrd';
+  readonly addr: number;
+  readonly size: number;
 }
 
 function readInput(path: string | undefined, bytes: Uint8Array | undefined, what: string): Uint8Array | undefined {
@@ -70,8 +83,14 @@ export function loadKernel(mem: GuestMemory, o: DirectBootOptions): DirectBoot {
   if (isElf(kernel)) {
     if (o.entry === 'long') throw new BootError('unsupported', 'a PVH ELF kernel starts in 32-bit mode only', {});
     const r = loadPvh(mem, input);
-    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+    const loaded = [...r.segments.map((s) => ({ what: 'kernel' as const, ...s })), ...initrdRange(r.initrd)];
+    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
   }
   const r = loadBzImage(mem, { ...input, entry: o.entry });
-  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+  const loaded = [{ what: 'kernel' as const, addr: r.loadAddr, size: r.header.kernelBytes }, ...initrdRange(r.initrd)];
+  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+}
+
+function initrdRange(i: { addr: number; size: number } | undefined): LoadedRange[] {
+  return i === undefined ? [] : [{ what: 'initrd', addr: i.addr, size: i.size }];
 }

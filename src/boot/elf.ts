@@ -22,8 +22,9 @@ const PH = {
 export const PT_LOAD = 1;
 /** p_type of a note segment. */
 export const PT_NOTE = 4;
-/** e_machine values tkvm boots. */
+/** e_machine of a 32-bit x86 ELF (PVH kernels may be either). */
 export const EM_386 = 3;
+/** e_machine of an x86-64 ELF. */
 export const EM_X86_64 = 62;
 /** e_type of an executable. */
 export const ET_EXEC = 2;

@@ -47,6 +47,8 @@ export interface PvhLoad {
   readonly entry: number;
   /** End of the highest loaded segment. */
   readonly kernelEnd: number;
+  /** Guest ranges the PT_LOAD segments occupy (bss included). */
+  readonly segments: ReadonlyArray<{ readonly addr: number; readonly size: number }>;
   readonly initrd?: { readonly addr: number; readonly size: number };
 }
 
@@ -102,7 +104,8 @@ export function loadPvh(mem: GuestMemory, input: PvhInput): PvhLoad {
   }
   writeStartInfo(mem, cmdline, initrd, input.e820);
   const cpu = protectedModeEntry(mem, entry, { rbx: PVH_INFO_ADDR });
-  return { cpu, entry, kernelEnd, ...(initrd === undefined ? {} : { initrd }) };
+  const segments = elf.segments.filter((s) => s.memsz > 0).map((s) => ({ addr: s.paddr, size: s.memsz }));
+  return { cpu, entry, kernelEnd, segments, ...(initrd === undefined ? {} : { initrd }) };
 }
 
 /** Writes hvm_start_info, the one-module list (initrd) and the memory map. */

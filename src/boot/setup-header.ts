@@ -87,6 +87,9 @@ export function parseSetupHeader(file: Uint8Array): SetupHeader {
   if (file.length < Math.max(setupBytes, headerEnd, HDR.initSize + 4)) {
     throw new BootError('truncated', `truncated bzImage: ${file.length} bytes, but its setup code takes ${setupBytes} bytes`, { size: file.length, setupBytes });
   }
+  if (v.getUint16(HDR.bootFlag, true) !== 0xaa55) {
+    throw new BootError('corrupt', `bzImage boot_flag at 0x1fe is 0x${v.getUint16(HDR.bootFlag, true).toString(16)}, not 0xaa55`, {});
+  }
   const loadflags = v.getUint8(HDR.loadflags);
   if ((loadflags & LOADED_HIGH) === 0) {
     throw new BootError('unsupported', 'kernel is a zImage (loadflags LOADED_HIGH clear): it must load below 1 MiB, which tkvm does not support; build a bzImage', { loadflags });
