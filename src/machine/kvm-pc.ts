@@ -21,8 +21,8 @@ export function monotonicNs(): number {
   return Number(process.hrtime.bigint());
 }
 
-/** Where KVM's VMX real-mode helpers live, as in QEMU: just below the BIOS flash area. */
-const TSS_ADDR = 0xfffbd000;
+/** Where KVM's VMX real-mode helpers live, as in QEMU: in the range e820 reserves for it (0xfeffc000-0xffffffff). */
+const TSS_ADDR = 0xfeffd000;
 const IDENTITY_MAP_ADDR = 0xfeffc000;
 
 /** Why the machine thread's loop ended, with the process exit status. */
