@@ -17,9 +17,14 @@ export const BOOT_MSRS: ReadonlyArray<readonly [number, bigint]> = [
   [0x2ff, (1n << 11n) | 6n], // MTRRdefType: MTRRs enabled, default write-back
 ];
 
+/** A register value as u64; 32-bit flag arithmetic in JS can yield negative numbers (1 | 1 << 31). */
+function u64(value: number): bigint {
+  return value < 0 ? BigInt(value >>> 0) : BigInt(value);
+}
+
 function toKvmSegment(s: SegmentState): KvmSegment {
   return {
-    base: BigInt(s.base), limit: s.limit >>> 0, selector: s.selector, type: s.type,
+    base: u64(s.base), limit: s.limit >>> 0, selector: s.selector, type: s.type,
     present: s.present ? 1 : 0, dpl: s.dpl, db: s.db ? 1 : 0, s: s.s ? 1 : 0, l: s.l ? 1 : 0, g: s.g ? 1 : 0,
     avl: 0, unusable: s.present ? 0 : 1,
   };
@@ -37,21 +42,21 @@ export function applyBootState(vcpu: VcpuFd, state: BootCpuState): void {
   sregs.ss = { ...data };
   if (state.gdt) sregs.gdt = { base: BigInt(state.gdt.base), limit: state.gdt.limit };
   if (state.idt) sregs.idt = { base: BigInt(state.idt.base), limit: state.idt.limit };
-  sregs.cr0 = BigInt(state.cr0);
-  sregs.cr3 = BigInt(state.cr3 ?? 0);
-  sregs.cr4 = BigInt(state.cr4 ?? 0);
-  sregs.efer = BigInt(state.efer ?? 0);
+  sregs.cr0 = u64(state.cr0);
+  sregs.cr3 = u64(state.cr3 ?? 0);
+  sregs.cr4 = u64(state.cr4 ?? 0);
+  sregs.efer = u64(state.efer ?? 0);
   // A busy 32/64-bit TSS in TR keeps VMX's guest-state checks happy in protected and long mode.
   if (state.tr) sregs.tr = toKvmSegment(state.tr);
   else if (state.cr0 & 1) sregs.tr = { ...sregs.tr, type: 11, present: 1, s: 0, unusable: 0, limit: sregs.tr.limit || 0x67 };
   vcpu.setSregs(sregs);
   const regs = vcpu.getRegs();
   for (const k of Object.keys(regs) as Array<keyof typeof regs>) regs[k] = 0n;
-  regs.rip = BigInt(state.rip);
-  regs.rsp = BigInt(state.rsp ?? 0);
-  regs.rsi = BigInt(state.rsi ?? 0);
-  regs.rbx = BigInt(state.rbx ?? 0);
-  regs.rflags = BigInt(state.rflags ?? 2);
+  regs.rip = u64(state.rip);
+  regs.rsp = u64(state.rsp ?? 0);
+  regs.rsi = u64(state.rsi ?? 0);
+  regs.rbx = u64(state.rbx ?? 0);
+  regs.rflags = u64(state.rflags ?? 2);
   vcpu.setRegs(regs);
 }
 
