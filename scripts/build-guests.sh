@@ -18,7 +18,7 @@ OUT=build
 RT=guests/runtime
 # Same code-generation flags for the guest and native builds of a workload: plain SSE2-era
 # x86-64-v2, no AVX (the runtime enables SSE only).
-OPT=(-O2 -march=x86-64-v2 -fno-math-errno -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous-unwind-tables)
+OPT=(-O2 -march=x86-64-v2 -fno-math-errno -fno-tree-loop-distribute-patterns -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous-unwind-tables)
 # Freestanding guest code; the runtime and the test guests also run in (emulated) ring 0, so
 # they use general registers only and no red zone.
 FREE=(-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone -fcf-protection=none -I"$RT")

@@ -97,4 +97,20 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     assert.match(r.serial, /^smp: 4 cpus$/m);
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
+
+  it('pi guest computes 10000 digits in ring 3 and checks them', async () => {
+    const r = await runGuest('pi', { append: 'digits=10000' });
+    assert.match(r.serial, /^pi: last digits 5256375678$/m);
+    assert.match(r.serial, /^pi: fnv1a64 0xec7b9ca0dd41a929 /m);
+    assert.match(r.serial, /^pi: OK$/m);
+    assert.match(r.serial, /^pi: 10000 digits in \d+\.\d{3} s$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('membw guest measures the four STREAM kernels and validates the arrays', async () => {
+    const r = await runGuest('membw', { append: 'mb=16 passes=2' });
+    for (const k of ['copy', 'scale', 'add', 'triad']) assert.match(r.serial, new RegExp(`^membw: ${k} +[1-9]\\d* MB/s$`, 'm'));
+    assert.match(r.serial, /^membw: results valid$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
 });
