@@ -26,7 +26,7 @@ RING0=(-mgeneral-regs-only)
 LDFLAGS=(-nostdlib -static -no-pie -Wl,-T,"$RT/link.ld" -Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments)
 
 RT_HDRS=("$RT"/*.h)
-COMMON_DEPS=("$0" "${RT_HDRS[@]}")
+COMMON_DEPS=("$0" "${RT_HDRS[@]}" guests/bench/*.h)
 
 # stale TARGET DEPS...: true when TARGET is missing or older than any dependency.
 stale() {

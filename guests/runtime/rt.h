@@ -84,6 +84,8 @@ uint64_t rt_free_bytes(void);
 /* TSC timing: raw counter, and its frequency from CPUID 0x40000010 / 0x15, else PIT-calibrated. */
 static inline uint64_t rt_rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
 uint64_t rt_tsc_hz(void);
+/* Where rt_tsc_hz's value came from ("kvmclock", "PIT calibration", ...), for reports. */
+const char *rt_tsc_source(void);
 /* Busy-waits for the given number of microseconds using the TSC. */
 void rt_udelay(uint64_t us);
 
