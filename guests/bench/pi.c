@@ -20,6 +20,7 @@ static const struct { u64 digits; const char *last10; u64 fnv; } known[] = {
   {1000, "2164201989", 0x511d37c4f954c20full},
   {10000, "5256375678", 0xec7b9ca0dd41a929ull},
   {100000, "5493624646", 0x787173ef15c2f208ull},
+  {1000000, "5779458151", 0xce04279c6807286bull},
 };
 
 /* ---- arithmetic modulo P = 2^64 - 2^32 + 1, all values kept in [0, P) ---- */
