@@ -72,23 +72,19 @@ mkdir -p "$OUT/guests" "$OUT/native"
 for src in guests/tests/*.c; do
   name=$(basename "$src" .c)
   compile "$src" "$OUT/obj/tests/$name.o" "${FREE[@]}" "${RING0[@]}"
-  extra=()
-  [ -f "guests/tests/$name.S" ] && { compile "guests/tests/$name.S" "$OUT/obj/tests/$name-asm.o" "${FREE[@]}"; extra+=("$OUT/obj/tests/$name-asm.o"); }
-  link_guest "$OUT/guests/$name.elf" "$OUT/obj/tests/$name.o" "${extra[@]}" "${RT_OBJS[@]}"
+  link_guest "$OUT/guests/$name.elf" "$OUT/obj/tests/$name.o" "${RT_OBJS[@]}"
 done
 
 # Benchmark workloads: the same source built as a guest (ring 3, SSE allowed) and natively.
 if compgen -G "guests/bench/*.c" >/dev/null; then
-  BENCH_DEPS=(guests/bench/*.h)
   compile guests/bench/plat/guest.c "$OUT/obj/bench/plat-guest.o" "${FREE[@]}" -Iguests/bench
   for src in guests/bench/*.c; do
     name=$(basename "$src" .c)
     obj="$OUT/obj/bench/$name-guest.o"
-    if stale "$obj" "${BENCH_DEPS[@]}"; then rm -f "$obj"; fi
     compile "$src" "$obj" "${FREE[@]}" -Iguests/bench
     link_guest "$OUT/guests/$name.elf" "$obj" "$OUT/obj/bench/plat-guest.o" "${RT_OBJS[@]}"
     exe="$OUT/native/$name"
-    if stale "$exe" "$src" guests/bench/plat/native.c "${BENCH_DEPS[@]}" "$0"; then
+    if stale "$exe" "$src" guests/bench/plat/native.c "${COMMON_DEPS[@]}"; then
       echo "  CC   $exe" >&2
       run "$CC" "${OPT[@]}" -Iguests/bench -o "$exe" "$src" guests/bench/plat/native.c
     fi
