@@ -1,6 +1,7 @@
-/* TSC frequency, best source first: KVM's timing leaf 0x40000010; CPUID 0x15 (crystal ratio);
- * kvmclock's TSC-to-nanoseconds scale (KVM_FEATURE_CLOCKSOURCE2, read once in ring 0); else the
- * median of three 20 ms measurements against PIT channel 2. Call rt_tsc_hz from ring 3 first: kvmclock needs rt_ring0_call. */
+/* TSC frequency, best source first: KVM's timing leaf 0x40000010; CPUID 0x15 (crystal ratio,
+ * or 0x16's base frequency when 0x15 lacks the crystal); kvmclock's TSC-to-nanoseconds scale
+ * (KVM_FEATURE_CLOCKSOURCE2, read once in ring 0); else the median of three 20 ms measurements
+ * against PIT channel 2. Call rt_tsc_hz from ring 3 first: kvmclock needs rt_ring0_call. */
 #include "rt_internal.h"
 
 static uint64_t tsc_hz;
@@ -46,9 +47,16 @@ static uint64_t from_cpuid(void) {
     if (r[0]) { tsc_source = "cpuid 0x40000010"; return (uint64_t)r[0] * 1000; }
   }
   rt_cpuid(0, 0, r);
-  if (r[0] >= 0x15) {
+  uint32_t max_leaf = r[0];
+  if (max_leaf >= 0x15) {
     rt_cpuid(0x15, 0, r);
     if (r[0] && r[1] && r[2]) { tsc_source = "cpuid 0x15"; return (uint64_t)r[2] * r[1] / r[0]; }
+    /* Ratio without the crystal frequency: like Linux, take the TSC as 0x16's base MHz. */
+    uint32_t ratio = r[0] && r[1];
+    if (ratio && max_leaf >= 0x16) {
+      rt_cpuid(0x16, 0, r);
+      if (r[0]) { tsc_source = "cpuid 0x16"; return (uint64_t)r[0] * 1000000; }
+    }
   }
   return 0;
 }
