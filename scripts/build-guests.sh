@@ -18,7 +18,7 @@ OUT=build
 RT=guests/runtime
 # Same code-generation flags for the guest and native builds of a workload: plain SSE2-era
 # x86-64-v2, no AVX (the runtime enables SSE only).
-OPT=(-O2 -march=x86-64-v2 -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous-unwind-tables)
+OPT=(-O2 -march=x86-64-v2 -fno-math-errno -fno-tree-loop-distribute-patterns -std=gnu11 -Wall -Wextra -Werror -fno-asynchronous-unwind-tables)
 # Freestanding guest code; the runtime and the test guests also run in (emulated) ring 0, so
 # they use general registers only and no red zone.
 FREE=(-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone -fcf-protection=none -I"$RT")
@@ -26,7 +26,7 @@ RING0=(-mgeneral-regs-only)
 LDFLAGS=(-nostdlib -static -no-pie -Wl,-T,"$RT/link.ld" -Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments)
 
 RT_HDRS=("$RT"/*.h)
-COMMON_DEPS=("$0" "${RT_HDRS[@]}")
+COMMON_DEPS=("$0" "${RT_HDRS[@]}" guests/bench/*.h)
 
 # stale TARGET DEPS...: true when TARGET is missing or older than any dependency.
 stale() {
@@ -72,23 +72,19 @@ mkdir -p "$OUT/guests" "$OUT/native"
 for src in guests/tests/*.c; do
   name=$(basename "$src" .c)
   compile "$src" "$OUT/obj/tests/$name.o" "${FREE[@]}" "${RING0[@]}"
-  extra=()
-  [ -f "guests/tests/$name.S" ] && { compile "guests/tests/$name.S" "$OUT/obj/tests/$name-asm.o" "${FREE[@]}"; extra+=("$OUT/obj/tests/$name-asm.o"); }
-  link_guest "$OUT/guests/$name.elf" "$OUT/obj/tests/$name.o" "${extra[@]}" "${RT_OBJS[@]}"
+  link_guest "$OUT/guests/$name.elf" "$OUT/obj/tests/$name.o" "${RT_OBJS[@]}"
 done
 
 # Benchmark workloads: the same source built as a guest (ring 3, SSE allowed) and natively.
 if compgen -G "guests/bench/*.c" >/dev/null; then
-  BENCH_DEPS=(guests/bench/*.h)
   compile guests/bench/plat/guest.c "$OUT/obj/bench/plat-guest.o" "${FREE[@]}" -Iguests/bench
   for src in guests/bench/*.c; do
     name=$(basename "$src" .c)
     obj="$OUT/obj/bench/$name-guest.o"
-    if stale "$obj" "${BENCH_DEPS[@]}"; then rm -f "$obj"; fi
     compile "$src" "$obj" "${FREE[@]}" -Iguests/bench
     link_guest "$OUT/guests/$name.elf" "$obj" "$OUT/obj/bench/plat-guest.o" "${RT_OBJS[@]}"
     exe="$OUT/native/$name"
-    if stale "$exe" "$src" guests/bench/plat/native.c "${BENCH_DEPS[@]}" "$0"; then
+    if stale "$exe" "$src" guests/bench/plat/native.c "${COMMON_DEPS[@]}"; then
       echo "  CC   $exe" >&2
       run "$CC" "${OPT[@]}" -Iguests/bench -o "$exe" "$src" guests/bench/plat/native.c
     fi

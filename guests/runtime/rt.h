@@ -33,7 +33,7 @@ __attribute__((noreturn)) void rt_exit(int code);
 /* The same for ring-0 contexts (trap handlers, APs), where SYSCALL must not be used. */
 __attribute__((noreturn)) void rt_exit_ring0(int code);
 
-/* Port I/O, usable from ring 3 for the ports the TSS bitmap allows (see rt_io_allow). */
+/* Port I/O (outb/inb/outw/inw/outl/inl), usable from ring 3 for the ports the TSS bitmap allows (see rt_io_allow). */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
@@ -53,15 +53,18 @@ long rt_ring0_call(long (*fn)(long), long arg);
 /* Installs a ring-0 handler for interrupt vector 32..47 (after the guest remaps the PICs). */
 void rt_set_irq_handler(int vector, void (*handler)(int vector));
 
-/* Serial console on COM1, polling LSR.THRE. */
+/* Writes one byte to COM1 (polling LSR.THRE), "\n" as CRLF. */
 void rt_putc(char c);
+/* Writes a string to COM1. */
 void rt_puts(const char *s);
-/* printf subset: %d %i %u %x %X %p %s %c %% with l/ll/z, width, '0' and '-' flags. */
+/* printf subset to COM1: %d %i %u %x %X %p %s %c %% with l/ll/z, width, '0' and '-' flags. */
 int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same formatter into a buffer (always NUL-terminated when size > 0). */
 int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* Varargs form of rt_vsnprintf. */
 int rt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Command line: the whole string, and "name=value" lookups (value ends at a space). */
+/* The kernel command line copied at boot (empty when the loader gave none). */
 const char *rt_cmdline(void);
 /* Copies the value of name=value into buf; returns 1 if found, 0 otherwise. */
 int rt_arg(const char *name, char *buf, size_t size);
@@ -81,6 +84,8 @@ uint64_t rt_free_bytes(void);
 /* TSC timing: raw counter, and its frequency from CPUID 0x40000010 / 0x15, else PIT-calibrated. */
 static inline uint64_t rt_rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
 uint64_t rt_tsc_hz(void);
+/* Where rt_tsc_hz's value came from ("kvmclock", "PIT calibration", ...), for reports. */
+const char *rt_tsc_source(void);
 /* Busy-waits for the given number of microseconds using the TSC. */
 void rt_udelay(uint64_t us);
 
@@ -97,7 +102,7 @@ static inline void rt_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
   __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-/* Freestanding string helpers (gcc also emits calls to memset/memcpy/memmove/memcmp). */
+/* Freestanding libc subset: gcc emits calls to memset/memcpy/memmove/memcmp by itself. */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

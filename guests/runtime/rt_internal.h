@@ -29,10 +29,16 @@ extern uint8_t rt_gdt[];
 extern uint32_t rt_start_info_pa;
 extern char rt_isr_stub0[], rt_ring0_gate[], rt_kstack_top[], __kernel_end[];
 extern struct rt_tss rt_tss;
+/* Ring-0 setup before the drop to ring 3: IDT, TSS, I/O bitmap (setup.c). */
 void rt_setup_ring0(void);
+/* Loads the shared IDT on this CPU (BSP at boot, each AP). */
 void rt_load_idt(void);
+/* C entry of an AP once in long mode (smp.c, called from ap.S). */
 void rt_ap_start(int index);
+/* Common handler of every vector (isr.S): IRQ dispatch, the ring-0 gate, fatal exceptions. */
 void rt_trap(struct rt_frame *f);
+/* First C code in ring 3: copies boot data, runs main, exits. */
 void rt_user_start(void);
+/* Collects allocatable RAM from the copied memmap (mem.c). */
 void rt_memmap_init(void);
 #endif

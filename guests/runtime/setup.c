@@ -97,7 +97,6 @@ void rt_exit(int code) {
   /* Without an isa-debug-exit device the write is ignored: halt in ring 0 instead. */
   rt_ring0_call(do_exit, code);
   __builtin_unreachable();
-  __builtin_unreachable();
 }
 
 /* Ring 3 enters ring 0 by executing UD2 at rt_ring0_gate: rt_trap recognises the address, calls

@@ -81,10 +81,11 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
 
-  it('pit counts 100 PIT interrupts at 1 kHz in about 100 ms', async () => {
-    const r = await runGuest('pit');
+  it('pit counts 100 PIT interrupts at 1 kHz in about 100 ms (TSC calibrated against the PIT)', async () => {
+    const r = await runGuest('pit', { append: 'rt.tsc=pit' });
+    assert.match(r.serial, /from PIT calibration\)$/m);
     assert.match(r.serial, /^pit: 100 ticks$/m);
-    const m = /^pit: elapsed (\d+) TSC cycles, (\d+) ms \(TSC (\d+) kHz\)$/m.exec(r.serial);
+    const m = /^pit: elapsed (\d+) TSC cycles, (\d+) ms \(TSC (\d+) kHz from [\w ()x.]+\)$/m.exec(r.serial);
     assert.ok(m, r.serial);
     assert.ok(Number(m[2]) >= 50 && Number(m[2]) <= 1000, `elapsed ${m[2]} ms`);
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
@@ -95,6 +96,22 @@ describe('test guests under QEMU + KVM', { skip }, () => {
     const ids = [...r.serial.matchAll(/^cpu (\d+) online$/gm)].map((m) => Number(m[1])).sort();
     assert.deepEqual(ids, [0, 1, 2, 3]);
     assert.match(r.serial, /^smp: 4 cpus$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('pi guest computes 10000 digits in ring 3 and checks them', async () => {
+    const r = await runGuest('pi', { append: 'digits=10000' });
+    assert.match(r.serial, /^pi: last digits 5256375678$/m);
+    assert.match(r.serial, /^pi: fnv1a64 0xec7b9ca0dd41a929 /m);
+    assert.match(r.serial, /^pi: OK$/m);
+    assert.match(r.serial, /^pi: 10000 digits in \d+\.\d{3} s$/m);
+    assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
+  });
+
+  it('membw guest measures the four STREAM kernels and validates the arrays', async () => {
+    const r = await runGuest('membw', { append: 'mb=16 passes=2' });
+    for (const k of ['copy', 'scale', 'add', 'triad']) assert.match(r.serial, new RegExp(`^membw: ${k} +[1-9]\\d* MB/s$`, 'm'));
+    assert.match(r.serial, /^membw: results valid$/m);
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
 });
