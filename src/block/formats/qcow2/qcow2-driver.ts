@@ -9,6 +9,7 @@ import type { BackingResolver } from './backing.js';
 import { Qcow2Core } from './driver.js';
 import { checkImage } from './check.js';
 import { INCOMPAT_DIRTY } from './header.js';
+import { amendImage, resizeImage, setBackingFile } from './ops.js';
 import { applySnapshot, createSnapshot, deleteSnapshot, readSnapshotTable } from './snapshots.js';
 
 /** An open qcow2 image; see the file comment. */
@@ -79,5 +80,20 @@ export class Qcow2Driver extends Qcow2Core implements ImageOps {
   deleteSnapshot(nameOrId: string): Promise<void> {
     this.assertWritable();
     return deleteSnapshot(this, nameOrId);
+  }
+
+  /** See ImageOps.resize. */
+  resize(newSize: number, allowShrink: boolean): Promise<void> {
+    return resizeImage(this, newSize, allowShrink);
+  }
+
+  /** See ImageOps.amend. */
+  amend(options: { readonly compat?: string; readonly lazyRefcounts?: boolean }): Promise<void> {
+    return amendImage(this, options);
+  }
+
+  /** See ImageOps.setBacking. */
+  setBacking(file: string | undefined, format: string | undefined): Promise<void> {
+    return setBackingFile(this, file, format);
   }
 }
