@@ -45,6 +45,7 @@ export class Qcow2Core implements BlockDriver {
   private closed = false;
   private dirtyBitWritten = false;
   private compTail = 0;
+  private compTailEpoch = -1;
   private lastInflated: { off: number; data: Uint8Array } | undefined;
 
   protected constructor(
@@ -68,6 +69,10 @@ export class Qcow2Core implements BlockDriver {
       await this.writeHeader();
       await this.file.sync();
     });
+    this.rc.onFree = (off) => {
+      this.l2cache.drop(off);
+      if (this.lastInflated && Math.floor(this.lastInflated.off / this.cs) * this.cs === off) this.lastInflated = undefined;
+    };
   }
 
   /** Reads and validates everything an open needs; see index.ts for the public entry point. */
@@ -356,13 +361,18 @@ export class Qcow2Core implements BlockDriver {
       await this.markDirtyBit();
       const len = Math.ceil(packed.length / 512) * 512;
       let host: number;
-      if (this.compTail === 0 || this.compTail % this.cs === 0 || (this.compTail % this.cs) + len > this.cs) {
+      // Pack into the cluster of the previous compressed write unless anything was freed since
+      // (that cluster could have been freed and reused) or its refcount is saturated.
+      const tailCluster = Math.floor(this.compTail / this.cs);
+      if (this.compTail === 0 || this.compTailEpoch !== this.rc.freeEvents || this.compTail % this.cs === 0 ||
+          (this.compTail % this.cs) + len > this.cs || (await this.rc.get(tailCluster)) >= this.rc.maxRefcount) {
         host = await this.rc.alloc(Math.ceil(len / this.cs));
       } else {
         host = this.compTail;
         await this.rc.add(Math.floor(host / this.cs), 1);
       }
       this.compTail = host + len;
+      this.compTailEpoch = this.rc.freeEvents;
       const padded = new Uint8Array(len);
       padded.set(packed);
       await this.file.write(host, padded);

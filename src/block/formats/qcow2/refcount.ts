@@ -145,7 +145,11 @@ export class Refcounts {
     this.setEntry(b.data, c % this.perBlock, v);
     this.blocks.markDirty(b.off, b.data);
     if (v > 0 && c + 1 > this.endCluster) this.endCluster = c + 1;
-    if (v === 0 && c < this.freeHint) this.freeHint = c;
+    if (v === 0) {
+      if (c < this.freeHint) this.freeHint = c;
+      this.freeEvents++;
+      this.onFree?.(c * this.cs);
+    }
   }
 
   /** Adds `delta` to cluster `c`'s refcount, failing on overflow or underflow. */
@@ -155,6 +159,11 @@ export class Refcounts {
     await this.set(c, v);
     return v;
   }
+
+  /** Count of clusters that became free; lets callers detect stale cached placements. */
+  freeEvents = 0;
+  /** Called when a cluster's refcount drops to 0 (the driver drops cached tables there). */
+  onFree: ((hostOffset: number) => void) | undefined;
 
   /** Extra veto on allocation (check -r: clusters referenced by metadata but counted 0). */
   avoid: ((c: number) => boolean) | undefined;
