@@ -1,0 +1,27 @@
+/**
+ * The deterministic write sequence shared by the crash-test child (which performs it) and the
+ * parent test (which replays it to know what must have survived).
+ */
+import { patternBytes, prng, randInt } from './helpers.js';
+
+/** One step of the child's workload. */
+export type Step = { kind: 'write'; off: number; data: Uint8Array } | { kind: 'zero'; off: number; len: number } | { kind: 'flush' };
+
+/** Yields the steps for `seed` on an image of `size` bytes with clusters of `cs`. */
+export function* steps(seed: number, size: number, cs: number): Generator<Step> {
+  const rnd = prng(seed);
+  for (;;) {
+    const r = randInt(rnd, 100);
+    if (r < 8) {
+      yield { kind: 'flush' };
+    } else if (r < 14) {
+      const len = cs * (1 + randInt(rnd, 3));
+      const off = randInt(rnd, Math.floor((size - len) / cs)) * cs;
+      yield { kind: 'zero', off, len };
+    } else {
+      const len = 1 + randInt(rnd, 2 * cs);
+      const off = randInt(rnd, size - len);
+      yield { kind: 'write', off, data: patternBytes(rnd, len) };
+    }
+  }
+}
