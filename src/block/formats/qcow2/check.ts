@@ -112,6 +112,16 @@ async function walk(core: Qcow2Core): Promise<Walk> {
       await walkL1(l1, false);
     }
   }
+  // Metadata shared with anything else (overlap) cannot be fixed by adjusting refcounts.
+  for (let t = 0; t < core.rc.tableEntries; t++) {
+    let off = 0;
+    try { off = core.rc.blockOffset(t); } catch { continue; }
+    const c = w.counts[Math.floor(off / cs)] ?? 0;
+    if (off !== 0 && c > 1) {
+      w.messages.push(`ERROR refcount block ${t} refcount=${c}`);
+      w.corruptions++;
+    }
+  }
   return w;
 }
 

@@ -309,17 +309,49 @@ export class Qcow2Core implements BlockDriver {
     }
   }
 
+  private metaBlocks: Set<number> | undefined;
+  private metaVersion = -1;
+
+  /** True when host cluster `host` holds metadata (header, tables, refcount blocks, cached L2s). */
+  overlapsMetadata(host: number): boolean {
+    const within = (off: number, len: number) => len > 0 && host + this.cs > off && host < off + len;
+    if (host < this.cs) return true;
+    if (within(this.h.l1TableOffset, this.h.l1Size * 8) || within(this.rc.tableOffset, this.rc.table.length)) return true;
+    if (this.h.nbSnapshots > 0 && within(this.h.snapshotsOffset, this.cs)) return true;
+    if (this.l2cache.has(host)) return true;
+    if (this.metaVersion !== this.rc.tableVersion || !this.metaBlocks) {
+      this.metaBlocks = new Set();
+      for (let t = 0; t < this.rc.tableEntries; t++) {
+        try {
+          const off = this.rc.blockOffset(t);
+          if (off) this.metaBlocks.add(off);
+        } catch {
+          // A bad entry is reported by check; it cannot be a valid overlap target.
+        }
+      }
+      this.metaVersion = this.rc.tableVersion;
+    }
+    return this.metaBlocks.has(host);
+  }
+
+  /** Validates the host cluster of an in-place write; an overlap with metadata marks the image corrupt. */
+  private async checkDataTarget(host: number, ci: number): Promise<void> {
+    validateHost(host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
+    if (!this.overlapsMetadata(host)) return;
+    this.h.incompatible |= INCOMPAT_CORRUPT;
+    await this.writeHeader();
+    await this.file.sync();
+    this.readOnly = true;
+    this.notice = `qcow2: Image '${this.file.path}' is corrupt: the L2 entry for guest offset ${ci * this.cs} points at metadata (host offset ${host}); the image was marked corrupt and further writes are refused. Run 'qemu-img check -r all' to repair it.`;
+    throw corrupt(this.notice, { offset: host, cluster: ci });
+  }
+
   private async writeInCluster(pos: number, data: Uint8Array): Promise<void> {
     const ci = Math.floor(pos / this.cs);
     const inC = pos % this.cs;
     const m = await this.mapping(ci);
-    if (m.kind === 'data' && m.copied) {
-      validateHost(m.host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
-      await this.file.write(m.host + inC, data);
-      return;
-    }
-    if (m.kind === 'sub' && m.copied && m.alloc === 0xffffffff) {
-      validateHost(m.host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
+    if ((m.kind === 'data' && m.copied) || (m.kind === 'sub' && m.copied && m.alloc === 0xffffffff)) {
+      await this.checkDataTarget(m.host, ci);
       await this.file.write(m.host + inC, data);
       return;
     }
@@ -330,6 +362,7 @@ export class Qcow2Core implements BlockDriver {
       full.set(data, inC);
     }
     const reuse = (m.kind === 'sub' || m.kind === 'zero') && m.copied && m.host !== 0;
+    if (reuse) await this.checkDataTarget(m.host, ci);
     const host = reuse ? m.host : await this.rc.alloc(1);
     await this.file.write(host, full);
     const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));

@@ -160,6 +160,8 @@ export class Refcounts {
     return v;
   }
 
+  /** Bumped whenever reftable entries change (lets callers cache the set of refblock offsets). */
+  tableVersion = 0;
   /** Count of clusters that became free; lets callers detect stale cached placements. */
   freeEvents = 0;
   /** Called when a cluster's refcount drops to 0 (the driver drops cached tables there). */
@@ -183,6 +185,7 @@ export class Refcounts {
     this.blocks.put(off, data, true);
     setU64(new DataView(this.table.buffer, this.table.byteOffset), t * 8, off);
     this.tableDirty = true;
+    this.tableVersion++;
     if (Math.floor(c / this.perBlock) === t) {
       this.setEntry(data, c % this.perBlock, 1);
       if (c + 1 > this.endCluster) this.endCluster = c + 1;
@@ -268,6 +271,7 @@ export class Refcounts {
     }
     const table = new Uint8Array(clusters * this.cs);
     table.set(old);
+    this.tableVersion++;
     this.table = table;
     this.tableOffset = start * this.cs;
     this.reserved.push([start, clusters]);
@@ -286,6 +290,7 @@ export class Refcounts {
 
   /** Drops all cached blocks (after an out-of-band rewrite such as a repair). */
   reset(table: Uint8Array, tableOffset: number): void {
+    this.tableVersion++;
     this.table = table;
     this.tableOffset = tableOffset;
     this.blocks.clear();
