@@ -1,6 +1,7 @@
 /**
- * Compressed clusters: decoding L2 compressed descriptors, inflating (raw deflate, as QEMU writes
- * with windowBits -12) and deflating for writeCompressed.
+ * Compressed clusters: decoding L2 compressed descriptors, decompressing (zstd via zstd.ts, or raw
+ * deflate as QEMU writes
+ * it with windowBits -12) and deflating for writeCompressed.
  *
  * Threat note: the compressed byte range comes from the image; it is bounded by the cluster size
  * (at most cluster_size + 512 bytes are read) and the inflated output is capped at exactly one
@@ -8,6 +9,7 @@
  */
 import { deflateRawSync, inflateRawSync, constants } from 'node:zlib';
 import { corrupt, unsupported } from './util.js';
+import { zstdDecompress } from './zstd.js';
 
 /** Host byte range of one compressed cluster. */
 export interface CompressedRange {
@@ -35,11 +37,20 @@ export function encodeCompressed(offset: number, length: number, clusterBits: nu
   return [Number(v >> 32n), Number(v & 0xffffffffn)];
 }
 
-/** Inflates one compressed cluster; `compressionType` 0 = deflate, 1 = zstd (not supported). */
+/** Decompresses one cluster; `compressionType` 0 = deflate, 1 = zstd. */
 export function inflateCluster(src: Uint8Array, clusterSize: number, compressionType: number, where: number): Uint8Array {
-  if (compressionType !== 0) {
-    throw unsupported(`compressed cluster at host offset ${where} uses zstd, which this driver cannot decode; convert the image with 'qemu-img convert -O qcow2' (without -c) first`, { offset: where });
+  if (compressionType === 1) {
+    const out = new Uint8Array(clusterSize);
+    let n: number;
+    try {
+      n = zstdDecompress(src, out);
+    } catch (e) {
+      throw corrupt(`zstd-compressed cluster at host offset ${where} cannot be decompressed: ${(e as Error).message}`, { offset: where }, e);
+    }
+    if (n !== clusterSize) throw corrupt(`zstd-compressed cluster at host offset ${where} decompresses to ${n} bytes instead of ${clusterSize}`, { offset: where });
+    return out;
   }
+  if (compressionType !== 0) throw unsupported(`unknown compression type ${compressionType}`, { offset: where });
   let out: Buffer;
   try {
     out = inflateRawSync(src, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: clusterSize });
