@@ -1,7 +1,6 @@
 /**
- * Compressed clusters: decoding L2 compressed descriptors, decompressing (zstd via zstd.ts, or raw
- * deflate as QEMU writes
- * it with windowBits -12) and deflating for writeCompressed.
+ * Compressed clusters: decoding L2 compressed descriptors, decompressing (zstd via zstd.ts, or
+ * raw deflate as QEMU writes it with windowBits -12) and deflating for writeCompressed.
  *
  * Threat note: the compressed byte range comes from the image; it is bounded by the cluster size
  * (at most cluster_size + 512 bytes are read) and the inflated output is capped at exactly one

@@ -232,8 +232,15 @@ export async function applySnapshot(core: Qcow2Core, key: string): Promise<void>
     const oldOff = core.h.l1TableOffset;
     const oldSize = core.h.l1Size;
     const newSize = Math.max(s.l1Size, oldSize);
+    // The new active L1 names L2 tables the snapshot still shares: write it with COPIED clear
+    // (correct flags are set below, once the old tree is released), so a crash never leaves a
+    // shared L2 table marked writable in place.
     const l1 = new Uint8Array(newSize * 8);
     l1.set(snapL1);
+    for (let i = 0; i < s.l1Size; i++) {
+      const { off } = l1Entry(l1, i);
+      if (off !== 0) setL1Entry(l1, i, off, false);
+    }
     if (newSize > oldSize) {
       const off = await core.rc.alloc(Math.ceil((newSize * 8) / core.cs));
       await core.rc.flush();
