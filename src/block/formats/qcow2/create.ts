@@ -9,7 +9,9 @@ import type { CreateOptions } from '../../format.js';
 import {
   COMPAT_LAZY_REFCOUNTS, INCOMPAT_EXTL2, l1EntriesFor, MAX_BACKING_NAME, MAX_L1_BYTES, serializeHeader, type Qcow2Header,
 } from './header.js';
+import type { Qcow2Core } from './driver.js';
 import { HostFile } from './host-file.js';
+import { setL2Data } from './tables.js';
 import { setU64 } from './util.js';
 
 /** Validated creation parameters. */
@@ -122,4 +124,25 @@ export async function writeSkeleton(path: string, h: Qcow2Header): Promise<void>
   } finally {
     await file.close();
   }
+}
+
+/** Allocates every cluster of an open, freshly created image (preallocation=metadata|falloc|full). */
+export async function preallocate(core: Qcow2Core, mode: 'metadata' | 'falloc' | 'full'): Promise<void> {
+  core.assertWritable();
+  await core.mutex.run(async () => {
+    const clusters = Math.ceil(core.h.size / core.cs);
+    const zeros = new Uint8Array(core.cs);
+    for (let ci = 0; ci < clusters; ci++) {
+      const l2 = await core.l2ForWrite(Math.floor(ci / core.l2e));
+      const host = await core.rc.alloc(1);
+      if (mode === 'full') await core.file.write(host, zeros);
+      setL2Data(l2.table, ci % core.l2e, core.extL2, host, true);
+      core.l2cache.markDirty(l2.off, l2.table);
+      await core.maybeFlush();
+    }
+    const end = core.rc.endCluster * core.cs;
+    if (mode === 'falloc' && end > core.file.size) await core.file.allocate(core.file.size, end - core.file.size);
+    if (end > core.file.size) await core.file.truncate(end);
+    await core.flushLocked();
+  });
 }

@@ -24,6 +24,7 @@ import { Refcounts } from './refcount.js';
 import {
   l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Zero, validateHost,
 } from './tables.js';
+import { blockStatusOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
 
 /** Shared core of an open qcow2 image; the ImageOps files operate on it. */
@@ -160,7 +161,8 @@ export class Qcow2Core implements BlockDriver {
 
   // ---------------------------------------------------------------- lookup
 
-  private checkRange(offset: number, length: number): void {
+  /** Throws out-of-range unless [offset, offset+length) lies inside the virtual disk. */
+  checkRange(offset: number, length: number): void {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.h.size) {
       throw new BlockError('out-of-range', `request [${offset}, +${length}) is outside the virtual disk (${this.h.size} bytes)`, { offset, length });
     }
@@ -372,7 +374,8 @@ export class Qcow2Core implements BlockDriver {
     await this.maybeFlush();
   }
 
-  private async maybeFlush(): Promise<void> {
+  /** Flushes when dirty metadata exceeds the cache budget (caller holds the mutex). */
+  async maybeFlush(): Promise<void> {
     if (this.l2cache.overBudget() || this.rc.blocks.overBudget()) await this.flushLocked();
   }
 
@@ -471,27 +474,6 @@ export class Qcow2Core implements BlockDriver {
     return this.unmapRange(offset, length, true);
   }
 
-  /** Allocates every cluster up front (preallocation=metadata|falloc|full at create time). */
-  async preallocate(mode: 'metadata' | 'falloc' | 'full'): Promise<void> {
-    this.checkWritable();
-    await this.mutex.run(async () => {
-      const clusters = Math.ceil(this.h.size / this.cs);
-      const zeros = new Uint8Array(this.cs);
-      for (let ci = 0; ci < clusters; ci++) {
-        const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
-        const host = await this.rc.alloc(1);
-        if (mode === 'full') await this.file.write(host, zeros);
-        setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
-        this.l2cache.markDirty(l2.off, l2.table);
-        await this.maybeFlush();
-      }
-      const end = this.rc.endCluster * this.cs;
-      if (mode === 'falloc' && end > this.file.size) await this.file.allocate(this.file.size, end - this.file.size);
-      if (end > this.file.size) await this.file.truncate(end);
-      await this.flushLocked();
-    });
-  }
-
   // ---------------------------------------------------------------- flush / close
 
   /** Flush body; caller holds the mutex. */
@@ -561,39 +543,9 @@ export class Qcow2Core implements BlockDriver {
   }
 
   /** See BlockDriver.blockStatus: extent of clusters sharing the first cluster's state. */
-  async blockStatus(offset: number, length: number): Promise<BlockStatus> {
+  blockStatus(offset: number, length: number): Promise<BlockStatus> {
     this.checkRange(offset, length);
-    const classify = async (ci: number): Promise<{ key: string; data: boolean; zero: boolean; host?: number; compressed?: boolean }> => {
-      const m = await this.mapping(ci);
-      switch (m.kind) {
-        case 'unallocated': return { key: 'u', data: false, zero: !this.backing };
-        case 'zero': return { key: 'z', data: false, zero: true };
-        case 'data': return { key: 'd', data: true, zero: false, host: m.host };
-        case 'compressed': return { key: 'c', data: true, zero: false, compressed: true };
-        case 'sub': return { key: `s${m.alloc}/${m.zero}`, data: m.alloc !== 0, zero: m.alloc === 0 && m.zero === 0xffffffff, ...(m.alloc === 0xffffffff ? { host: m.host } : {}) };
-      }
-    };
-    const ci0 = Math.floor(offset / this.cs);
-    const first = await classify(ci0);
-    let end = Math.min((ci0 + 1) * this.cs, offset + length);
-    while (end < offset + length) {
-      const ci = Math.floor(end / this.cs);
-      const c = await classify(ci);
-      if (c.key !== first.key) break;
-      if (first.host !== undefined && c.host !== first.host + (ci - ci0) * this.cs) break;
-      end = Math.min((ci + 1) * this.cs, offset + length);
-    }
-    const len = end - offset;
-    if (first.key === 'u' && this.backing) {
-      if (offset >= this.backingSize) return { offset, length: len, data: false, zero: true, depth: 0, present: false };
-      const b = await this.backing.blockStatus(offset, Math.min(len, this.backingSize - offset));
-      return { ...b, depth: b.depth + 1 };
-    }
-    return {
-      offset, length: len, data: first.data, zero: first.zero, depth: 0, present: first.key !== 'u',
-      ...(first.host !== undefined ? { hostOffset: first.host + (offset % this.cs) } : {}),
-      ...(first.compressed ? { compressed: true } : {}),
-    };
+    return blockStatusOf(this, offset, length);
   }
 }
 

@@ -5,7 +5,7 @@
 import type { CreateOptions, ImageFormat, OpenOptions } from '../../format.js';
 import type { BlockDriver } from '../../driver.js';
 import type { BackingResolver } from './backing.js';
-import { planCreate, writeSkeleton } from './create.js';
+import { planCreate, preallocate, writeSkeleton } from './create.js';
 import { QCOW_MAGIC } from './header.js';
 import { Qcow2Driver } from './qcow2-driver.js';
 
@@ -19,7 +19,7 @@ async function create(path: string, options: CreateOptions): Promise<void> {
   if (plan.preallocation !== 'off') {
     const drv = await Qcow2Driver.open(path, { readOnly: false, openBacking: false });
     try {
-      await drv.preallocate(plan.preallocation);
+      await preallocate(drv, plan.preallocation);
     } finally {
       await drv.close();
     }
