@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
 import { qemuCheck, qemuImg, qemuIo, tempDir } from './helpers.js';
@@ -105,6 +106,41 @@ test('check statistics match qemu-img check on qemu-made images', async () => {
         [0, 0, q['image-end-offset'], q['total-clusters'], q['allocated-clusters'] ?? 0, q['compressed-clusters'] ?? 0],
         p,
       );
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('damaged L1/L2 entries: same corruption and leak counts as qemu-img check; -r all leaves qemu-img check clean', async () => {
+  const { dir, cleanup } = tempDir('parity');
+  try {
+    const base = join(dir, 'base.qcow2');
+    assert.equal(qemuImg('create', '-f', 'qcow2', base, '4M').status, 0);
+    qemuIo(base, 'qcow2', 'write -P 0x5a 0 256k');
+    const l1Off = (b: Buffer): number => Number(b.readBigUInt64BE(40));
+    const l2Off = (b: Buffer): number => Number(b.readBigUInt64BE(l1Off(b)) & 0x00fffffffffffe00n);
+    const cases: Record<string, (b: Buffer) => void> = {
+      'data cluster past EOF': (b) => b.writeBigUInt64BE((1n << 63n) | (1n << 30n), l2Off(b)),
+      'L2 table past EOF': (b) => b.writeBigUInt64BE((1n << 63n) | (1n << 30n), l1Off(b)),
+      'COPIED flag missing': (b) => b.writeBigUInt64BE(b.readBigUInt64BE(l2Off(b)) & ~(1n << 63n), l2Off(b)),
+      'cluster referenced twice': (b) => b.writeBigUInt64BE(b.readBigUInt64BE(l2Off(b)), l2Off(b) + 8),
+    };
+    for (const [name, patch] of Object.entries(cases)) {
+      const p = join(dir, `${name.replace(/ /g, '-')}.qcow2`);
+      const b = readFileSync(base);
+      patch(b);
+      writeFileSync(p, b);
+      const q = qemuCheck(p);
+      assert.equal(q.status, 2, name);
+      const d = await Qcow2Driver.open(p, { readOnly: false });
+      const r = await d.check('none');
+      assert.deepEqual([r.corruptions, r.leaks], [q.json.corruptions ?? 0, q.json.leaks ?? 0], `${name}: ${r.messages.join(' | ')}`);
+      const fixed = await d.check('all');
+      await d.close();
+      assert.deepEqual([fixed.corruptions, fixed.leaks], [0, 0], `${name}: ${fixed.messages.join(' | ')}`);
+      const after = qemuCheck(p);
+      assert.equal(after.status, 0, `${name}: ${JSON.stringify(after.json)}`);
     }
   } finally {
     cleanup();

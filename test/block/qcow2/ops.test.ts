@@ -152,8 +152,10 @@ test('lazy refcounts: dirty bit set while writing, cleared on close', async () =
     const p = join(dir, 'a.qcow2');
     await qcow2Format.create(p, { size: 1 << 20, lazyRefcounts: true });
     const d = await Qcow2Driver.open(p, { readOnly: false });
+    assert.equal(d.dirtyFlag, false);
     await d.write(0, new Uint8Array(4096).fill(1));
     assert.equal(qemuInfo(p)['dirty-flag'], true);
+    assert.equal(d.dirtyFlag, true);
     await d.close();
     assert.equal(qemuInfo(p)['dirty-flag'], false);
     assert.equal(qemuCheck(p).status, 0);

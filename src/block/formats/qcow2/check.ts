@@ -39,7 +39,7 @@ async function walk(core: Qcow2Core): Promise<Walk> {
   const w: Walk = { counts: new Uint32Array(n + 1), corruptions: 0, messages: [], allocated: 0, fragmented: 0, compressed: 0, nextContiguous: 0, badEntries: [] };
   const inc = (off: number, len: number, what: string): boolean => {
     if (off + len > n * cs || off < 0) {
-      w.messages.push(`ERROR ${what} at offset 0x${off.toString(16)} is beyond the end of the image file`);
+      w.messages.push(`ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset 0x${off.toString(16)} size 0x${len.toString(16)}`);
       w.corruptions++;
       return false;
     }
@@ -84,7 +84,7 @@ async function walk(core: Qcow2Core): Promise<Walk> {
         }
         if (m.host === 0) continue;
         if (m.host % cs !== 0) {
-          w.messages.push(`ERROR offset=${m.host.toString(16)}: Cluster is not properly aligned; L2 entry corrupted.`);
+          w.messages.push(`ERROR offset=${m.host.toString(16)}: Data cluster is not properly aligned; L2 entry corrupted.`);
           w.corruptions++;
           if (active) w.badEntries.push({ table: off, index: j });
           continue;

@@ -54,6 +54,11 @@ export class Qcow2Driver extends Qcow2Core implements ImageOps {
     }
   }
 
+  /** qemu-img info's "dirty-flag": refcounts may be stale (lazy refcounts, unclean close). */
+  get dirtyFlag(): boolean {
+    return (this.h.incompatible & INCOMPAT_DIRTY) !== 0n;
+  }
+
   /** See ImageOps.check. */
   check(repair: 'none' | 'leaks' | 'all' = 'none'): Promise<CheckReport> {
     return checkImage(this, repair);

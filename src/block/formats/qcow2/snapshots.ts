@@ -134,19 +134,20 @@ export async function copiedErrors(core: Qcow2Core, fix: boolean, messages: stri
   let errors = 0;
   for (let i = 0; i < core.h.l1Size; i++) {
     const { off, copied } = l1Entry(core.l1, i);
-    if (off === 0 || off % core.cs !== 0 || off >= core.file.size) continue;
+    if (off === 0 || off % core.cs !== 0) continue;
     const rc = await core.rc.get(off / core.cs);
     if ((rc === 1) !== copied) {
       messages.push(`ERROR OFLAG_COPIED L2 cluster: l1_index=${i} l1_entry=${off.toString(16)} refcount=${rc}`);
       errors++;
       if (fix) { setL1Entry(core.l1, i, off, rc === 1); core.l1Dirty = true; }
     }
+    if (off + core.cs > core.file.size && !core.l2cache.has(off)) continue;
     const table = await core.l2cache.get(off);
     let changed = false;
     for (let j = 0; j < core.l2e; j++) {
       const m = l2Entry(table, j, core.extL2, core.cb);
       if (m.kind === 'unallocated' || m.kind === 'compressed' || m.host === 0) continue;
-      if (m.host % core.cs !== 0 || m.host >= core.file.size) continue;
+      if (m.host % core.cs !== 0) continue;
       const r = await core.rc.get(m.host / core.cs);
       if ((r === 1) !== m.copied) {
         messages.push(`ERROR OFLAG_COPIED data cluster: l2_entry=${m.host.toString(16)} refcount=${r}`);
