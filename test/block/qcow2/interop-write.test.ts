@@ -105,3 +105,26 @@ test('creates an overlay on a qcow2 backing file; writes copy-on-write partial c
     cleanup();
   }
 });
+
+test('create with a 16 MiB L1 (64 GiB, 512 B clusters, 64-bit refcounts) needs many refcount blocks; qemu-img accepts it', async () => {
+  const { dir, cleanup } = tempDir('bigl1');
+  try {
+    const p = join(dir, 'big.qcow2');
+    const size = 2 ** 36;
+    await qcow2Format.create(p, { size, clusterSize: 512, refcountBits: 64 });
+    assert.equal(qemuCheck(p).status, 0);
+    const d = await Qcow2Driver.open(p, { readOnly: false });
+    await d.write(size - 512, new Uint8Array(512).fill(0xab));
+    await d.write(12345, new Uint8Array(3000).fill(0xcd));
+    await d.close();
+    assert.equal(qemuCheck(p).status, 0);
+    assert.equal(qemuInfo(p)['virtual-size'], size);
+    const e = await Qcow2Driver.open(p, { readOnly: true });
+    const b = new Uint8Array(512);
+    await e.read(size - 512, b);
+    await e.close();
+    assert.ok(b.every((x) => x === 0xab));
+  } finally {
+    cleanup();
+  }
+});

@@ -7,7 +7,8 @@
 import { BlockError } from '../../driver.js';
 import type { CreateOptions } from '../../format.js';
 import {
-  COMPAT_LAZY_REFCOUNTS, INCOMPAT_EXTL2, l1EntriesFor, MAX_BACKING_NAME, MAX_L1_BYTES, serializeHeader, type Qcow2Header,
+  COMPAT_LAZY_REFCOUNTS, INCOMPAT_EXTL2, l1EntriesFor, MAX_BACKING_NAME, MAX_L1_BYTES, MAX_REFTABLE_BYTES, serializeHeader,
+  type Qcow2Header,
 } from './header.js';
 import type { Qcow2Core } from './driver.js';
 import { HostFile } from './host-file.js';
@@ -92,25 +93,34 @@ export function planCreate(o: CreateOptions): CreatePlan {
 /**
  * Writes the empty image: header, reftable (cluster 1), first refcount block (cluster 2), the
  * zeroed L1 table from cluster 3 (only l1_size*8 bytes are written, as qemu-img does), and further
- * refcount blocks after the L1 when one block cannot count every cluster used.
+ * refcount blocks after the L1 (and a longer reftable) when one block cannot count every cluster.
  */
 export async function writeSkeleton(path: string, h: Qcow2Header): Promise<void> {
   const cs = 1 << h.clusterBits;
   const bits = 1 << h.refcountOrder;
   const perBlock = (cs * 8) / bits;
   const l1Clusters = Math.ceil((h.l1Size * 8) / cs);
+  // Normally: header, reftable (1 cluster), refblock, L1 (as qemu-img lays it out). Very large
+  // images with small clusters need more refcount blocks (after the L1) and a longer reftable.
+  let tableClusters = 1;
   let blocks = 1;
-  while (blocks * perBlock < 3 + l1Clusters + (blocks - 1)) blocks++;
-  if (blocks > cs / 8) throw bad('Image too large for this cluster size and refcount width');
-  const used = 3 + l1Clusters + blocks - 1;
-  const blockAt = (i: number): number => (i === 0 ? 2 : 3 + l1Clusters + i - 1);
+  for (;;) {
+    const used = 1 + tableClusters + 1 + l1Clusters + (blocks - 1);
+    if (blocks * perBlock < used) blocks++;
+    else if (blocks > (tableClusters * cs) / 8) tableClusters++;
+    else break;
+  }
+  if (tableClusters * cs > MAX_REFTABLE_BYTES) throw bad('Image too large for this cluster size and refcount width');
+  const l1At = tableClusters + 2;
+  const used = l1At + l1Clusters + blocks - 1;
+  const blockAt = (i: number): number => (i === 0 ? tableClusters + 1 : l1At + l1Clusters + i - 1);
   const file = await HostFile.create(path);
   try {
-    await file.write(0, serializeHeader({ ...h, l1TableOffset: h.l1Size > 0 ? 3 * cs : 0 }));
-    const table = new Uint8Array(cs);
+    await file.write(0, serializeHeader({ ...h, refcountTableClusters: tableClusters, l1TableOffset: h.l1Size > 0 ? l1At * cs : 0 }));
+    const table = new Uint8Array(tableClusters * cs);
     for (let i = 0; i < blocks; i++) setU64(new DataView(table.buffer), i * 8, blockAt(i) * cs);
     await file.write(cs, table);
-    if (h.l1Size > 0) await file.write(3 * cs, new Uint8Array(h.l1Size * 8));
+    if (h.l1Size > 0) await file.write(l1At * cs, new Uint8Array(h.l1Size * 8));
     for (let i = 0; i < blocks; i++) {
       const block = new Uint8Array(cs);
       for (let c = i * perBlock; c < Math.min(used, (i + 1) * perBlock); c++) {
