@@ -263,7 +263,9 @@ export class Refcounts {
     const oldOffset = this.tableOffset;
     const oldClusters = old.length / this.cs;
     let clusters = Math.max(Math.ceil((minEntries * 8) / this.cs), Math.ceil(oldClusters * 1.5));
-    const start = Math.max(this.endCluster, Math.ceil(this.file.size / this.cs));
+    // Beyond everything in use, in the file, or being handed out by an alloc() in progress.
+    const reservedEnd = this.reserved.reduce((m, [a, n]) => Math.max(m, a + n), 0);
+    const start = Math.max(this.endCluster, Math.ceil(this.file.size / this.cs), reservedEnd);
     // The table must also cover itself and the blocks describing it.
     while ((clusters * this.cs) / 8 * this.perBlock < start + clusters * 2 + 2) clusters++;
     if (clusters * this.cs > 8 * 1024 * 1024) {
