@@ -150,3 +150,13 @@ test('corrupt bit on a consistent image: opened read-only, check -r all clears i
   await again.close();
   assert.equal(qemuImg('check', p).status, 0);
 });
+test('L1 entry pointing at the refcount table: check reports the overlap, writes are refused', async () => {
+  const p = damaged(base, (b) => b.writeBigUInt64BE((1n << 63n) | 0x10000n, l1Off(b)));
+  const d = await Qcow2Driver.open(p, { readOnly: true });
+  const r = await d.check('none');
+  await d.close();
+  assert.ok(r.corruptions > 0 && r.messages.some((m) => m.startsWith('ERROR cluster 1 refcount=1 reference=2')), r.messages.join('\n'));
+  await expectError(p, 'corrupt-image', /L1 entry 0 points at other metadata/, (e) => e.write(0, new Uint8Array(512)), false);
+  const table = readFileSync(p).subarray(0x10000, 0x10010);
+  assert.equal(table.readBigUInt64BE(0), 0x20000n, 'the refcount table was not overwritten');
+});

@@ -291,7 +291,10 @@ export class Qcow2Core implements BlockDriver {
   /** L2 table for writing guest L1 index `i`: allocated or copied (COW) when needed. */
   async l2ForWrite(i: number): Promise<{ off: number; table: Uint8Array }> {
     const cur = await this.l2Table(i);
-    if (cur && cur.copied) return cur;
+    if (cur && cur.copied) {
+      if (this.overlapsMetadata(cur.off, false)) await this.markCorrupt(`L1 entry ${i} points at other metadata (host offset ${cur.off})`, cur.off);
+      return cur;
+    }
     const off = await this.rc.alloc(1);
     const table = cur ? cur.table.slice() : new Uint8Array(this.cs);
     this.l2cache.put(off, table, true);
@@ -315,12 +318,12 @@ export class Qcow2Core implements BlockDriver {
   private metaVersion = -1;
 
   /** True when host cluster `host` holds metadata (header, tables, refcount blocks, cached L2s). */
-  overlapsMetadata(host: number): boolean {
+  overlapsMetadata(host: number, l2TablesToo = true): boolean {
     const within = (off: number, len: number) => len > 0 && host + this.cs > off && host < off + len;
     if (host < this.cs) return true;
     if (within(this.h.l1TableOffset, this.h.l1Size * 8) || within(this.rc.tableOffset, this.rc.table.length)) return true;
     if (this.h.nbSnapshots > 0 && within(this.h.snapshotsOffset, this.cs)) return true;
-    if (this.l2cache.has(host)) return true;
+    if (l2TablesToo && this.l2cache.has(host)) return true;
     if (this.metaVersion !== this.rc.tableVersion || !this.metaBlocks) {
       this.metaBlocks = new Set();
       for (let t = 0; t < this.rc.tableEntries; t++) {
@@ -339,13 +342,17 @@ export class Qcow2Core implements BlockDriver {
   /** Validates the host cluster of an in-place write; an overlap with metadata marks the image corrupt. */
   private async checkDataTarget(host: number, ci: number): Promise<void> {
     validateHost(host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
-    if (!this.overlapsMetadata(host)) return;
+    if (this.overlapsMetadata(host)) await this.markCorrupt(`the L2 entry for guest offset ${ci * this.cs} points at metadata (host offset ${host})`, host);
+  }
+
+  /** Sets the corrupt bit (as QEMU does when a write would hit metadata), goes read-only, throws. */
+  private async markCorrupt(what: string, host: number): Promise<never> {
     this.h.incompatible |= INCOMPAT_CORRUPT;
     await this.writeHeader();
     await this.file.sync();
     this.readOnly = true;
-    this.notice = `qcow2: Image '${this.file.path}' is corrupt: the L2 entry for guest offset ${ci * this.cs} points at metadata (host offset ${host}); the image was marked corrupt and further writes are refused. Run 'qemu-img check -r all' to repair it.`;
-    throw corrupt(this.notice, { offset: host, cluster: ci });
+    this.notice = `qcow2: Image '${this.file.path}' is corrupt: ${what}; the image was marked corrupt and further writes are refused. Run 'qemu-img check -r all' to repair it.`;
+    throw corrupt(this.notice, { offset: host });
   }
 
   private async writeInCluster(pos: number, data: Uint8Array): Promise<void> {
