@@ -483,10 +483,15 @@ export class Qcow2Core implements BlockDriver {
 
   // ---------------------------------------------------------------- flush / close
 
-  /** Flush body; caller holds the mutex. */
-  async flushLocked(): Promise<void> {
+  /**
+   * Flush body; caller holds the mutex. With lazy refcounts (dirty bit already on disk) refcount
+   * blocks stay in the cache until close or until they exceed the cache budget: a crash leaves
+   * the dirty bit set and the next read-write open rebuilds them. `final` forces them out.
+   */
+  async flushLocked(final = false): Promise<void> {
     if (this.readOnly) return;
-    await this.rc.flush();
+    const lazyNow = this.lazy && this.dirtyBitWritten && !final;
+    if (!lazyNow || this.rc.blocks.overBudget()) await this.rc.flush();
     await this.file.sync();
     const n = await this.l2cache.writeDirty();
     if (n > 0) await this.file.sync();
@@ -497,7 +502,7 @@ export class Qcow2Core implements BlockDriver {
     }
     if (this.rc.hasDeferred()) {
       await this.rc.applyDeferred();
-      await this.rc.flush();
+      if (!lazyNow) await this.rc.flush();
     }
   }
 
@@ -512,7 +517,7 @@ export class Qcow2Core implements BlockDriver {
     if (this.closed) return;
     if (!this.readOnly) {
       await this.mutex.run(async () => {
-        await this.flushLocked();
+        await this.flushLocked(true);
         if (this.h.incompatible & INCOMPAT_DIRTY) {
           this.h.incompatible &= ~INCOMPAT_DIRTY;
           await this.writeHeader();

@@ -86,7 +86,7 @@ export async function amendImage(core: Qcow2Core, o: { readonly compat?: string;
     throw new BlockError('invalid-format', 'Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)');
   }
   await core.mutex.run(async () => {
-    await core.flushLocked();
+    await core.flushLocked(true);
     if (targetV === 2 && core.h.version === 3) {
       if (core.h.refcountOrder !== 4) throw new BlockError('unsupported-feature', 'compat=0.10 requires refcount_bits=16');
       if (core.h.incompatible & INCOMPAT_EXTL2) throw new BlockError('unsupported-feature', 'Cannot downgrade an image with extended L2 entries to compat=0.10');
