@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BlockError } from '../../../src/block/driver.js';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
@@ -154,7 +155,9 @@ test('lazy refcounts: dirty bit set while writing, cleared on close', async () =
     const d = await Qcow2Driver.open(p, { readOnly: false });
     assert.equal(d.dirtyFlag, false);
     await d.write(0, new Uint8Array(4096).fill(1));
-    assert.equal(qemuInfo(p)['dirty-flag'], true);
+    const info = qemuImg('info', '-U', '--output=json', p);
+    assert.equal(info.status, 0, info.stderr);
+    assert.equal((JSON.parse(info.stdout) as Record<string, unknown>)['dirty-flag'], true);
     assert.equal(d.dirtyFlag, true);
     await d.close();
     assert.equal(qemuInfo(p)['dirty-flag'], false);
@@ -208,6 +211,37 @@ test('backing files are opened through the resolver passed to open, with resolve
     await d.close();
     assert.deepEqual(calls, [[base, 'raw', true]]);
     assert.ok(b.every((x) => x === 0x7e));
+  } finally {
+    cleanup();
+  }
+});
+
+test('QEMU-compatible locks: qemu-img and a second opener are refused while we write, and we are refused while qemu-io writes', async () => {
+  const { dir, cleanup } = tempDir('lock');
+  try {
+    const p = join(dir, 'a.qcow2');
+    await qcow2Format.create(p, { size: 1 << 20 });
+    const d = await Qcow2Driver.open(p, { readOnly: false });
+    const q = qemuImg('info', p);
+    assert.notEqual(q.status, 0);
+    assert.match(q.stderr, /lock/);
+    await assert.rejects(Qcow2Driver.open(p, { readOnly: false }), (e: unknown) => e instanceof BlockError && e.kind === 'locked');
+    await assert.rejects(Qcow2Driver.open(p, { readOnly: true }), (e: unknown) => e instanceof BlockError && e.kind === 'locked');
+    const unlocked = await Qcow2Driver.open(p, { readOnly: true, lock: false });
+    await unlocked.close();
+    await d.close();
+    assert.equal(qemuImg('info', p).status, 0);
+    // qemu-io keeps the image open (read-write) while its stdin stays open.
+    const child = spawn('qemu-io', ['-f', 'qcow2', p], { stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => {
+      child.stdout.once('data', () => resolve());
+      child.stdin.write('help\n');
+    });
+    await assert.rejects(Qcow2Driver.open(p, { readOnly: false }), (e: unknown) => e instanceof BlockError && e.kind === 'locked' && /write/.test(e.message));
+    child.stdin.end('quit\n');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const again = await Qcow2Driver.open(p, { readOnly: false });
+    await again.close();
   } finally {
     cleanup();
   }

@@ -20,6 +20,7 @@ import {
   QCOW_MAGIC, serializeHeader, type Qcow2Header,
 } from './header.js';
 import { HostFile } from './host-file.js';
+import { lockImage } from './lock.js';
 import { Refcounts } from './refcount.js';
 import {
   l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Zero, validateHost,
@@ -89,6 +90,7 @@ export class Qcow2Core implements BlockDriver {
         const bits = dv.getUint32(20);
         if (dv.getUint32(0) === QCOW_MAGIC && bits >= 9 && bits <= 21) cs = 1 << bits;
       }
+      if (options.lock !== false) lockImage(file.fd, path, !readOnly);
       const head = new Uint8Array(Math.min(file.size, cs));
       await file.read(0, head);
       const h = parseHeader(head, file.size, path);
@@ -97,6 +99,7 @@ export class Qcow2Core implements BlockDriver {
         notice = `qcow2: Image '${path}' is marked corrupt (its metadata was found inconsistent); it was opened read-only. Run 'qemu-img check -r all' on it to repair it.`;
         await file.close();
         file = await HostFile.open(path, false);
+        if (options.lock !== false) lockImage(file.fd, path, false);
         readOnly = true;
       }
       const reftable = new Uint8Array(h.refcountTableClusters * (1 << h.clusterBits));

@@ -96,6 +96,11 @@ export class HostFile {
     return st.blocks * 512;
   }
 
+  /** The descriptor, for byte-range locks (lock.ts). */
+  get fd(): number {
+    return this.fh.fd;
+  }
+
   /** Reopens the same path read-write (check -r on an image that was opened read-only). */
   async reopenWritable(): Promise<void> {
     const fh = await open(this.path, 'r+').catch((e: unknown) => {
