@@ -128,3 +128,40 @@ test('create with a 16 MiB L1 (64 GiB, 512 B clusters, 64-bit refcounts) needs m
     cleanup();
   }
 });
+
+test('extended L2 overlay: partial writes allocate only the touched subclusters (the rest still reads from the backing file)', async () => {
+  const { dir, cleanup } = tempDir('subw');
+  try {
+    const base = join(dir, 'base.qcow2');
+    const top = join(dir, 'top.qcow2');
+    const size = 4 << 20;
+    assert.equal(qemuImg('create', '-f', 'qcow2', base, String(size)).status, 0);
+    const model = new Uint8Array(size).fill(0x11);
+    const b = await Qcow2Driver.open(base, { readOnly: false });
+    await b.write(0, model);
+    await b.close();
+    await qcow2Format.create(top, { size, backingFile: 'base.qcow2', backingFormat: 'qcow2', extra: { extended_l2: 'on' } });
+    const d = await Qcow2Driver.open(top, { readOnly: false });
+    const rnd = prng(21);
+    for (let i = 0; i < 30; i++) {
+      const len = 1 + randInt(rnd, 5000);
+      const off = randInt(rnd, size - len);
+      const data = patternBytes(rnd, len);
+      await d.write(off, data);
+      model.set(data, off);
+    }
+    await d.writeZeroes(2048 * 3, 2048 * 2); // whole 2 KiB subclusters inside one cluster
+    model.fill(0, 2048 * 3, 2048 * 5);
+    await d.close();
+    assert.equal(qemuCheck(top).status, 0);
+    const raw = join(dir, 'model.raw');
+    writeRaw(raw, model);
+    const cmp = qemuImg('compare', '-F', 'raw', top, raw);
+    assert.equal(cmp.status, 0, cmp.stdout + cmp.stderr);
+    const map = JSON.parse(qemuImg('map', '--output=json', top).stdout) as { depth: number; length: number }[];
+    const fromBacking = map.filter((e) => e.depth === 1).reduce((a, e) => a + e.length, 0);
+    assert.ok(fromBacking > size * 0.9, `only ${fromBacking} bytes still come from the backing file`);
+  } finally {
+    cleanup();
+  }
+});

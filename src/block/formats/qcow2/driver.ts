@@ -23,7 +23,7 @@ import { HostFile } from './host-file.js';
 import { lockImage } from './lock.js';
 import { Refcounts } from './refcount.js';
 import {
-  l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Zero, validateHost,
+  l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
 } from './tables.js';
 import { blockStatusOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
@@ -367,6 +367,10 @@ export class Qcow2Core implements BlockDriver {
       await this.file.write(m.host + inC, data);
       return;
     }
+    if (this.extL2 && (m.kind === 'unallocated' || (m.kind === 'sub' && (m.host === 0 || m.copied)))) {
+      await this.writeSubclusters(ci, inC, data, m);
+      return;
+    }
     let full = data;
     if (data.length !== this.cs) {
       full = new Uint8Array(this.cs);
@@ -381,6 +385,39 @@ export class Qcow2Core implements BlockDriver {
     setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
     this.l2cache.markDirty(l2.off, l2.table);
     if (!reuse) this.releaseMapping(m);
+    await this.maybeFlush();
+  }
+
+  /**
+   * Extended L2: writes only the subclusters the request touches (filling the untouched part of
+   * a partially written, unallocated subcluster from the backing file or zeroes), so the rest of
+   * the cluster keeps reading from the backing file, as QEMU does.
+   */
+  private async writeSubclusters(ci: number, inC: number, data: Uint8Array, m: Mapping): Promise<void> {
+    const sc = this.cs / 32;
+    const first = Math.floor(inC / sc);
+    const last = Math.floor((inC + data.length - 1) / sc);
+    const alloc = m.kind === 'sub' ? m.alloc : 0;
+    const zero = m.kind === 'sub' ? m.zero : 0;
+    const has = (idx: number): boolean => ((alloc >>> idx) & 1) === 1;
+    const start = has(first) ? inC : first * sc;
+    const end = has(last) ? inC + data.length : (last + 1) * sc;
+    let buf = data;
+    if (start !== inC || end !== inC + data.length) {
+      buf = new Uint8Array(end - start);
+      if (start < inC) await this.readInCluster(ci * this.cs + start, buf.subarray(0, inC - start));
+      if (end > inC + data.length) await this.readInCluster(ci * this.cs + inC + data.length, buf.subarray(inC + data.length - start));
+      buf.set(data, inC - start);
+    }
+    const reuse = m.kind === 'sub' && m.host !== 0;
+    if (reuse) await this.checkDataTarget(m.host, ci);
+    const host = reuse ? m.host : await this.rc.alloc(1);
+    await this.file.write(host + start, buf);
+    let mask = 0;
+    for (let idx = first; idx <= last; idx++) mask |= 1 << idx;
+    const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
+    setL2Sub(l2.table, ci % this.l2e, host, true, (alloc | mask) >>> 0, (zero & ~mask) >>> 0);
+    this.l2cache.markDirty(l2.off, l2.table);
     await this.maybeFlush();
   }
 

@@ -66,6 +66,15 @@ export function setL2Data(table: Uint8Array, i: number, extL2: boolean, host: nu
   }
 }
 
+/** Writes extended L2 entry `i` with explicit subcluster bitmaps. */
+export function setL2Sub(table: Uint8Array, i: number, host: number, copied: boolean, alloc: number, zero: number): void {
+  const dv = new DataView(table.buffer, table.byteOffset);
+  const base = i * 16;
+  setU64(dv, base, host, copied && host !== 0 ? FLAG_COPIED : 0);
+  dv.setUint32(base + 8, zero >>> 0);
+  dv.setUint32(base + 12, alloc >>> 0);
+}
+
 /** Writes L2 entry `i` as "reads as zeroes" (zero flag, or all zero bits when extended) or unallocated. */
 export function setL2Zero(table: Uint8Array, i: number, extL2: boolean, zero: boolean): void {
   const dv = new DataView(table.buffer, table.byteOffset);
