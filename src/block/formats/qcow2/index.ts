@@ -9,7 +9,9 @@ import { planCreate, preallocate, writeSkeleton } from './create.js';
 import { QCOW_MAGIC } from './header.js';
 import { Qcow2Driver } from './qcow2-driver.js';
 
+/** The driver class, for whole-image operations (check, snapshots, resize, ...). */
 export { Qcow2Driver } from './qcow2-driver.js';
+/** Signature of the backing-file opener callers may pass to open(). */
 export type { BackingResolver } from './backing.js';
 
 /** Creates an image; preallocation runs through the normal allocation path of an open driver. */

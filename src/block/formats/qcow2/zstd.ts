@@ -12,6 +12,7 @@ import {
   BackwardBits, buildFseTable, ForwardBits, type FseTable, type HuffTable, readFseCounts, readHuffTree, rleTable, ZstdError,
 } from './zstd-bits.js';
 
+/** Error for malformed zstd data, re-exported for callers of zstdDecompress. */
 export { ZstdError } from './zstd-bits.js';
 
 const LL_BASE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 28, 32, 40, 48, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
