@@ -7,14 +7,23 @@ import { writeSync } from 'node:fs';
 import { Qcow2Driver } from '../../../src/block/formats/qcow2/index.js';
 import { steps } from './crash-workload.js';
 
-const [path, seedArg, sizeArg, csArg] = process.argv.slice(2);
+const [path, seedArg, sizeArg, csArg, snapArg] = process.argv.slice(2);
 const d = await Qcow2Driver.open(path ?? '', { readOnly: false });
 let i = 0;
-for (const s of steps(Number(seedArg), Number(sizeArg), Number(csArg))) {
+let created = 0;
+const names: string[] = [];
+for (const s of steps(Number(seedArg), Number(sizeArg), Number(csArg), snapArg === '1')) {
   writeSync(1, `B ${i}\n`);
   if (s.kind === 'write') await d.write(s.off, s.data);
   else if (s.kind === 'zero') await d.writeZeroes(s.off, s.len);
-  else {
+  else if (s.kind === 'snap') {
+    if (s.del) await d.deleteSnapshot(names.shift() ?? '');
+    else {
+      const name = `s${created++}`;
+      await d.createSnapshot(name);
+      names.push(name);
+    }
+  } else {
     await d.flush();
     writeSync(1, `F ${i}\n`);
   }
