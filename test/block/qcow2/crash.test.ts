@@ -1,6 +1,6 @@
 /**
  * Crash safety: a child process writes to an image with periodic flushes and is SIGKILLed at a
- * random point, 28 times (some rounds also create and delete internal snapshots). Afterwards qemu-img check finds no corruption (leaks are allowed), our
+ * random point, 21 times (some rounds also create and delete internal snapshots). Afterwards qemu-img check finds no corruption (leaks are allowed), our
  * check -r leaks repairs the leaks (qemu-img check is then clean), and every write acknowledged
  * before the last completed flush reads back.
  */
@@ -100,8 +100,8 @@ async function crashRounds(name: string, opts: CreateOptions, cs: number, rounds
 }
 
 test('SIGKILL during writes never corrupts the image; flushed writes survive (64 KiB clusters)', () =>
-  crashRounds('default', { size: 16 << 20 }, 65536, 14, 11));
+  crashRounds('default', { size: 16 << 20 }, 65536, 10, 11));
 test('SIGKILL during writes, 4 KiB clusters, refcount table growth, lazy refcounts', () =>
   crashRounds('lazy-4k', { size: 8 << 20, clusterSize: 4096, lazyRefcounts: true }, 4096, 6, 12));
 test('SIGKILL during writes mixed with snapshot create/delete: leaks at most, never corruption', () =>
-  crashRounds('snapshots', { size: 8 << 20 }, 65536, 8, 13, true));
+  crashRounds('snapshots', { size: 8 << 20 }, 65536, 5, 13, true));

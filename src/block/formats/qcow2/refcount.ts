@@ -176,7 +176,12 @@ export class Refcounts {
   }
 
   private async createBlock(t: number): Promise<{ off: number; data: Uint8Array }> {
-    if (t >= this.tableEntries) await this.grow(t + 1);
+    if (t >= this.tableEntries) {
+      await this.grow(t + 1);
+      // Growing may itself have created block t (for the new table's own refcounts).
+      const made = await this.block(t);
+      if (made) return made;
+    }
     // Place the block at the first free cluster at or after the first cluster it covers.
     let c = Math.max(t * this.perBlock, 0);
     while (this.isReserved(c) || (Math.floor(c / this.perBlock) !== t && (await this.get(c)) !== 0)) c++;
