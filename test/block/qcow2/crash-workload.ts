@@ -29,7 +29,7 @@ export function* steps(seed: number, size: number, cs: number, snapshots = false
       const off = randInt(rnd, Math.floor((size - len) / cs)) * cs;
       yield { kind: 'zero', off, len };
     } else {
-      const len = 1 + randInt(rnd, 2 * cs);
+      const len = 1 + randInt(rnd, Math.max(2 * cs, 65536));
       const off = randInt(rnd, size - len);
       yield { kind: 'write', off, data: patternBytes(rnd, len) };
     }

@@ -1,6 +1,6 @@
 /**
  * Crash safety: a child process writes to an image with periodic flushes and is SIGKILLed at a
- * random point, 21 times (some rounds also create and delete internal snapshots). Afterwards qemu-img check finds no corruption (leaks are allowed), our
+ * random point, 27 times (some rounds also create and delete internal snapshots). Afterwards qemu-img check finds no corruption (leaks are allowed), our
  * check -r leaks repairs the leaks (qemu-img check is then clean), and every write acknowledged
  * before the last completed flush reads back.
  */
@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateOptions } from '../../../src/block/format.js';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
@@ -59,6 +60,10 @@ async function crashRounds(name: string, opts: CreateOptions, cs: number, rounds
         const d = await Qcow2Driver.open(path, { readOnly: false });
         await d.close();
       }
+      if (name === 'grow' && round === rounds - 1) {
+        const h = readFileSync(path);
+        assert.notEqual(h.readBigUInt64BE(48), 512n, `${where}: the refcount table never moved; growth was not exercised`);
+      }
       const c1 = qemuCheck(path);
       assert.ok(c1.status === 0 || c1.status === 3, `${where}: qemu-img check ${c1.status} ${JSON.stringify(c1.json)}`);
       assert.equal(c1.json.corruptions ?? 0, 0, where);
@@ -103,5 +108,7 @@ test('SIGKILL during writes never corrupts the image; flushed writes survive (64
   crashRounds('default', { size: 16 << 20 }, 65536, 10, 11));
 test('SIGKILL during writes, 4 KiB clusters, refcount table growth, lazy refcounts', () =>
   crashRounds('lazy-4k', { size: 8 << 20, clusterSize: 4096, lazyRefcounts: true }, 4096, 6, 12));
+test('SIGKILL during writes with 512 B clusters and 64-bit refcounts (refcount table growth)', () =>
+  crashRounds('grow', { size: 3 << 20, clusterSize: 512, refcountBits: 64 }, 512, 6, 14));
 test('SIGKILL during writes mixed with snapshot create/delete: leaks at most, never corruption', () =>
   crashRounds('snapshots', { size: 8 << 20 }, 65536, 5, 13, true));
