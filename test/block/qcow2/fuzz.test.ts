@@ -47,8 +47,10 @@ test('random metadata corruption yields only BlockErrors', async () => {
       if (seeds.length === 0) assert.equal(qemuImg('snapshot', '-c', 'snap', p).status, 0);
       seeds.push(readFileSync(p));
     }
-    const rnd = prng(42);
-    for (let i = 0; i < 300; i++) {
+    // QCOW2_FUZZ=<iterations>,<seed> runs a longer campaign by hand; the default stays fast.
+    const [iters, seed] = (process.env.QCOW2_FUZZ ?? '300,42').split(',').map(Number);
+    const rnd = prng(seed ?? 42);
+    for (let i = 0; i < (iters ?? 300); i++) {
       const src = seeds[i % seeds.length] as Buffer;
       const b = Buffer.from(src);
       const flips = 1 + randInt(rnd, 6);
