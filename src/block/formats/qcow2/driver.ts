@@ -25,7 +25,7 @@ import { Refcounts } from './refcount.js';
 import {
   l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
 } from './tables.js';
-import { blockStatusOf } from './status.js';
+import { blockStatusOf, infoOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
 
 /** Shared core of an open qcow2 image; the ImageOps files operate on it. */
@@ -573,25 +573,8 @@ export class Qcow2Core implements BlockDriver {
   // ---------------------------------------------------------------- info
 
   /** See BlockDriver.getInfo; formatSpecific mirrors qemu-img info's format-specific.data. */
-  async getInfo(): Promise<BlockInfo> {
-    const v3 = this.h.version === 3;
-    const fs: Record<string, unknown> = { compat: v3 ? '1.1' : '0.10', 'compression-type': this.h.compressionType === 1 ? 'zstd' : 'zlib' };
-    if (v3) fs['lazy-refcounts'] = this.lazy;
-    fs['refcount-bits'] = 1 << this.h.refcountOrder;
-    if (v3) {
-      fs.corrupt = (this.h.incompatible & INCOMPAT_CORRUPT) !== 0n;
-      fs['extended-l2'] = this.extL2;
-    }
-    return {
-      format: 'qcow2',
-      virtualSize: this.h.size,
-      actualSize: await this.file.allocatedBytes(),
-      clusterSize: this.cs,
-      ...(this.h.backingFile !== undefined ? { backingFile: this.h.backingFile } : {}),
-      ...(this.h.backingFormat !== undefined ? { backingFormat: this.h.backingFormat } : {}),
-      formatSpecific: fs,
-      readOnly: this.readOnly,
-    };
+  getInfo(): Promise<BlockInfo> {
+    return infoOf(this);
   }
 
   /** See BlockDriver.blockStatus: extent of clusters sharing the first cluster's state. */

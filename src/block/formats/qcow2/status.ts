@@ -1,9 +1,32 @@
 /**
- * Allocation status (what `qemu-img map` shows): the run of clusters that share the first
- * cluster's state, descending into the backing file for unallocated ranges.
+ * Image information (what `qemu-img info` shows) and allocation status (what `qemu-img map`
+ * shows: the run of clusters sharing the first cluster's state, descending into the backing file).
  */
-import type { BlockStatus } from '../../driver.js';
+import type { BlockInfo, BlockStatus } from '../../driver.js';
 import type { Qcow2Core } from './driver.js';
+import { COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT } from './header.js';
+
+/** What getInfo reports; formatSpecific is shaped like qemu-img info's format-specific.data. */
+export async function infoOf(core: Qcow2Core): Promise<BlockInfo> {
+  const v3 = core.h.version === 3;
+  const fs: Record<string, unknown> = { compat: v3 ? '1.1' : '0.10', 'compression-type': core.h.compressionType === 1 ? 'zstd' : 'zlib' };
+  if (v3) fs['lazy-refcounts'] = (core.h.compatible & COMPAT_LAZY_REFCOUNTS) !== 0n;
+  fs['refcount-bits'] = 1 << core.h.refcountOrder;
+  if (v3) {
+    fs.corrupt = (core.h.incompatible & INCOMPAT_CORRUPT) !== 0n;
+    fs['extended-l2'] = core.extL2;
+  }
+  return {
+    format: 'qcow2',
+    virtualSize: core.h.size,
+    actualSize: await core.file.allocatedBytes(),
+    clusterSize: core.cs,
+    ...(core.h.backingFile !== undefined ? { backingFile: core.h.backingFile } : {}),
+    ...(core.h.backingFormat !== undefined ? { backingFormat: core.h.backingFormat } : {}),
+    formatSpecific: fs,
+    readOnly: core.readOnly,
+  };
+}
 
 /** Status of the extent starting at `offset` (already range-checked), at most `length` bytes. */
 export async function blockStatusOf(core: Qcow2Core, offset: number, length: number): Promise<BlockStatus> {
