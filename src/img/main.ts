@@ -16,9 +16,9 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   create: async () => (await import('./commands/create.js')).createCommand,
   info: async () => (await import('./commands/info.js')).infoCommand,
-//TODO   map: async () => (await import('./commands/map.js')).mapCommand,
+  map: async () => (await import('./commands/map.js')).mapCommand,
 //TODO   check: async () => (await import('./commands/check.js')).checkCommand,
-//TODO   convert: async () => (await import('./commands/convert.js')).convertCommand,
+  convert: async () => (await import('./commands/convert.js')).convertCommand,
 //TODO   compare: async () => (await import('./commands/compare.js')).compareCommand,
 //TODO   resize: async () => (await import('./commands/resize.js')).resizeCommand,
 //TODO   measure: async () => (await import('./commands/measure.js')).measureCommand,
