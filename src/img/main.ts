@@ -21,7 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   convert: async () => (await import('./commands/convert.js')).convertCommand,
   compare: async () => (await import('./commands/compare.js')).compareCommand,
   resize: async () => (await import('./commands/resize.js')).resizeCommand,
-//TODO   measure: async () => (await import('./commands/measure.js')).measureCommand,
+  measure: async () => (await import('./commands/measure.js')).measureCommand,
 //TODO   snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
 //TODO   commit: async () => (await import('./commands/commit.js')).commitCommand,
 //TODO   rebase: async () => (await import('./commands/rebase.js')).rebaseCommand,
