@@ -92,7 +92,6 @@ export async function compareCommand(argv: string[]): Promise<number> {
         say('Strict mode: Image size mismatch!\n');
         return 1;
       }
-      say('Warning: Image size mismatch!\n');
     }
     const common = Math.min(s1, s2);
     const progress = new Progress(progressWanted, Math.max(s1, s2));
@@ -124,6 +123,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
       progress.update(pos);
     }
     if (s1 !== s2) {
+      say('Warning: Image size mismatch!\n');
       const [big, bigSize] = s1 > s2 ? [a, s1] : [b, s2];
       const nz = await guard(4, firstNonZero(big, common, bigSize - common));
       if (nz >= 0) {
