@@ -41,8 +41,11 @@ export class HostFile {
     readonly readOnly: boolean,
   ) {}
 
-  /** Opens `path`; `lock` takes qemu's lock bytes (shared reader or writer). */
-  static async open(path: string, readOnly: boolean, lock: boolean): Promise<HostFile> {
+  /**
+   * Opens `path`; `lock` takes qemu's lock bytes (reader or writer); `metadata` is true for formats
+   * whose file must not be written by anyone else (everything but raw).
+   */
+  static async open(path: string, readOnly: boolean, lock: boolean, metadata = true): Promise<HostFile> {
     let fh: FileHandle;
     try {
       fh = await open(path, readOnly ? 'r' : 'r+');
@@ -52,7 +55,7 @@ export class HostFile {
     const file = new HostFile(path, fh, readOnly);
     if (lock) {
       try {
-        file.lockHandle = acquireImageLock(fh.fd, readOnly, path);
+        file.lockHandle = acquireImageLock(fh.fd, readOnly, path, metadata);
       } catch (err) {
         await fh.close();
         throw err;
@@ -71,7 +74,7 @@ export class HostFile {
     }
     const file = new HostFile(path, fh, false);
     try {
-      file.lockHandle = acquireImageLock(fh.fd, false, path);
+      file.lockHandle = acquireImageLock(fh.fd, false, path, true);
     } catch (err) {
       await fh.close();
       throw err;

@@ -188,6 +188,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
       else await this.readBelow(start, data.subarray(0, clusterLen));
       data.set(part, inCluster);
     }
+    await this.l2For(cluster); // like qemu: the L2 table is allocated before the data cluster
     const host = await this.appendAligned(this.cs);
     await this.file.write(host, data);
     if (m.kind === 'compressed') this.lastDecompressed = undefined;

@@ -112,7 +112,7 @@ export const rawFormat: ImageFormat = {
     return 1;
   },
   async open(path: string, options: OpenOptions): Promise<BlockDriver> {
-    const file = await HostFile.open(path, options.readOnly, options.lock ?? true);
+    const file = await HostFile.open(path, options.readOnly, options.lock ?? true, false);
     return new RawDriver(file, await file.size());
   },
   async create(path: string, options: CreateOptions): Promise<void> {
