@@ -22,11 +22,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./commands/compare.js')).compareCommand,
   resize: async () => (await import('./commands/resize.js')).resizeCommand,
   measure: async () => (await import('./commands/measure.js')).measureCommand,
-//TODO   snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
-//TODO   commit: async () => (await import('./commands/commit.js')).commitCommand,
-//TODO   rebase: async () => (await import('./commands/rebase.js')).rebaseCommand,
-//TODO   amend: async () => (await import('./commands/amend.js')).amendCommand,
-//TODO   bench: async () => (await import('./commands/bench.js')).benchCommand,
+  snapshot: async () => (await import('./commands/snapshot.js')).snapshotCommand,
+  commit: async () => (await import('./commands/commit.js')).commitCommand,
+  rebase: async () => (await import('./commands/rebase.js')).rebaseCommand,
+  amend: async () => (await import('./commands/amend.js')).amendCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
 };
 
 const USAGE = `usage: tkvm img [standard options] command [command options]

@@ -243,6 +243,20 @@ export class QcowDriver implements BlockDriver, ImageOps {
     await this.file.sync();
   }
 
+  /** Like qemu's qcow_make_empty: zero the L1 table and cut the file right after it. */
+  async makeEmpty(): Promise<void> {
+    await this.lock.run(async () => {
+      const l1Bytes = this.header.l1Size * 8;
+      await this.file.write(this.header.l1TableOffset, new Uint8Array(l1Bytes));
+      const end = this.header.l1TableOffset + Math.ceil(l1Bytes / 512) * 512;
+      await this.file.truncate(end);
+      this.fileEnd = end;
+      this.l1.fill(0);
+      this.l2Cache.clear();
+      this.lastDecompressed = undefined;
+    });
+  }
+
   /** qcow has no discard (qemu ignores it too). */
   async discard(offset: number, length: number): Promise<void> {
     checkRange(this.file.path, offset, length, this.header.size);
