@@ -27,6 +27,8 @@ interface CopyPlan {
   /** Copy only what the (single) source allocates at its top layer (-B). */
   readonly topOnly: boolean;
   readonly workers: number;
+  /** Target cluster size: the unit of compressed writes. */
+  readonly clusterSize: number;
 }
 
 /** One unit of copying: a source range and where it goes in the target. */
@@ -46,7 +48,7 @@ function isZero(buf: Buffer, zero: Buffer): boolean {
 /** Writes `buf` at `offset`, skipping all-zero blocks of `plan.sparseSize` bytes. */
 async function writeSparse(dst: BlockDriver & ImageOps, offset: number, buf: Buffer, plan: CopyPlan, zero: Buffer): Promise<void> {
   if (plan.compress) {
-    const cs = (await dst.getInfo()).clusterSize ?? 65536;
+    const cs = plan.clusterSize;
     for (let p = 0; p < buf.length; p += cs) {
       const piece = buf.subarray(p, Math.min(p + cs, buf.length));
       if (isZero(piece, zero)) {
@@ -231,6 +233,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
       targetIsZero: skipCreate ? targetIsZeroFlag : backing === undefined && (prealloc === undefined || prealloc === 'off'),
       topOnly: backing !== undefined,
       workers,
+      clusterSize: dstInfo.clusterSize ?? 65536,
     };
     const progress = new Progress(progressWanted, total);
     await copyAll(sources, sizes, dst, plan, progress);

@@ -5,7 +5,10 @@
  * Threat note: L1/L2 entries are untrusted; offsets are range-checked before use and a
  * compressed cluster must inflate to exactly one cluster.
  */
-import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib';
+import { deflateRaw, inflateRawSync, constants as zc } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const deflateRawAsync = promisify(deflateRaw);
 import { BlockError, type BlockDriver, type BlockInfo, type BlockStatus } from '../../driver.js';
 import type { CreateOptions, ImageFormat, OpenBackingFn, OpenOptions } from '../../format.js';
 import type { ImageOps } from '../../image-ops.js';
@@ -126,12 +129,21 @@ export class QcowDriver implements BlockDriver, ImageOps {
     while (done < buf.length) {
       const pos = offset + done;
       const inCluster = pos % this.cs;
-      const n = Math.min(this.cs - inCluster, buf.length - done);
-      const part = buf.subarray(done, done + n);
+      let n = Math.min(this.cs - inCluster, buf.length - done);
       const m = await this.lookup(pos);
-      if (m.kind === 'unallocated') await this.readBelow(pos, part);
-      else if (m.kind === 'normal') await this.file.read(m.host + inCluster, part);
-      else part.set((await this.readCompressed(m, pos)).subarray(inCluster, inCluster + n));
+      if (m.kind === 'normal') {
+        // One host read for a run of clusters that are contiguous in the file.
+        while (done + n < buf.length) {
+          const next = await this.lookup(pos + n);
+          if (next.kind !== 'normal' || next.host !== m.host + inCluster + n) break;
+          n += Math.min(this.cs, buf.length - done - n);
+        }
+        await this.file.read(m.host + inCluster, buf.subarray(done, done + n));
+      } else if (m.kind === 'unallocated') {
+        await this.readBelow(pos, buf.subarray(done, done + n));
+      } else {
+        buf.set((await this.readCompressed(m, pos)).subarray(inCluster, inCluster + n), done);
+      }
       done += n;
     }
   }
@@ -201,11 +213,57 @@ export class QcowDriver implements BlockDriver, ImageOps {
       let done = 0;
       while (done < buf.length) {
         const pos = offset + done;
-        const n = Math.min(this.cs - (pos % this.cs), buf.length - done);
-        await this.writeInCluster(pos, buf.subarray(done, done + n));
+        const inCluster = pos % this.cs;
+        const m = await this.lookup(pos);
+        let n = Math.min(this.cs - inCluster, buf.length - done);
+        if (m.kind === 'normal') {
+          while (done + n < buf.length) {
+            const next = await this.lookup(pos + n);
+            if (next.kind !== 'normal' || next.host !== m.host + inCluster + n) break;
+            n += Math.min(this.cs, buf.length - done - n);
+          }
+          await this.file.write(m.host + inCluster, buf.subarray(done, done + n));
+        } else if (inCluster === 0 && buf.length - done >= this.cs) {
+          n = await this.allocateRun(pos, buf.subarray(done, done + Math.floor((buf.length - done) / this.cs) * this.cs));
+        } else {
+          await this.writeInCluster(pos, buf.subarray(done, done + n));
+        }
         done += n;
       }
     });
+  }
+
+  /**
+   * Writes whole clusters starting at cluster-aligned `pos` into newly allocated, contiguous host
+   * clusters: the longest prefix of `data` whose clusters are not yet plain-allocated. L2 tables
+   * first, then the data in one write, then the L2 entries, one write per table. Returns bytes used.
+   */
+  private async allocateRun(pos: number, data: Uint8Array): Promise<number> {
+    const first = Math.floor(pos / this.cs);
+    let count = 0;
+    while (count * this.cs < data.length && (count === 0 || (await this.lookup(pos + count * this.cs)).kind !== 'normal')) {
+      count++;
+    }
+    for (let c = first; c < first + count; c += this.l2Entries - (c % this.l2Entries)) await this.l2For(c);
+    const host = Math.ceil(this.fileEnd / this.cs) * this.cs;
+    await this.file.write(host, data.subarray(0, count * this.cs));
+    this.fileEnd = host + count * this.cs;
+    this.lastDecompressed = undefined;
+    for (let c = first; c < first + count; ) {
+      const { table, l2Offset } = await this.l2For(c);
+      const idx = c % this.l2Entries;
+      const k = Math.min(this.l2Entries - idx, first + count - c);
+      const raw = new Uint8Array(k * 8);
+      const view = new DataView(raw.buffer);
+      for (let i = 0; i < k; i++) {
+        const entry = BigInt(host + (c - first + i) * this.cs);
+        view.setBigUint64(i * 8, entry);
+        table[idx + i] = entry;
+      }
+      await this.file.write(l2Offset + idx * 8, raw);
+      c += k;
+    }
+    return count * this.cs;
   }
 
   /**
@@ -219,7 +277,8 @@ export class QcowDriver implements BlockDriver, ImageOps {
     checkRange(this.file.path, offset, data.length, this.header.size);
     const full = new Uint8Array(this.cs);
     full.set(data.subarray(0, this.cs));
-    const packed = deflateRawSync(full, { windowBits: 12, memLevel: 9 });
+    // Compressed on libuv's thread pool, so concurrent writers compress in parallel.
+    const packed = await deflateRawAsync(full, { windowBits: 12, memLevel: 9 });
     if (packed.length >= this.cs) {
       await this.write(offset, data);
       return;
