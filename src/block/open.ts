@@ -55,6 +55,13 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
+/** "QFI\xfb" with version 2 or 3: a qcow2 header. */
+function looksLikeQcow2(head: Uint8Array): boolean {
+  if (head.length < 8) return false;
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return v.getUint32(0) === 0x514649fb && (v.getUint32(4) === 2 || v.getUint32(4) === 3);
+}
+
 /** Probes the format of `path` without opening it as an image. */
 export async function probeImageFormat(path: string): Promise<string> {
   return probeFormat(await readHead(path), path).name;
@@ -72,8 +79,13 @@ async function openChain(path: string, options: OpenImageOptions, seen: string[]
     format = findFormat(options.format);
     if (format === undefined) throw new BlockError('unsupported-feature', `Unknown driver '${options.format}'`, { path });
   } else {
-    format = probeFormat(await readHead(path), path);
+    const head = await readHead(path);
+    format = probeFormat(head, path);
     probed = true;
+    if (format.name === 'raw' && looksLikeQcow2(head)) {
+      // Never fall back to raw for a qcow2 file: writing it as raw would destroy it.
+      throw new BlockError('unsupported-feature', `'${path}' is a qcow2 image, but this build has no qcow2 driver`, { path });
+    }
   }
   const chain = [...seen, real];
   const openBacking = async (p: string, fmt: string | undefined, readOnly: boolean): Promise<BlockDriver> => {
