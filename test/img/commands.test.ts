@@ -25,6 +25,17 @@ describe('tkvm img commands', () => {
     assert.ok(map.every((e) => e.depth === 1), 'nothing left allocated in the overlay');
   });
 
+  test('convert -B keeps only what the overlay itself holds (same map as qemu-img)', { skip: noQemuImg }, () => {
+    ok(run('create', '-q', '-f', 'qcow', '-b', 'base.raw', '-F', 'raw', 'top2.qcow'));
+    ok(io(['-f', 'qcow', '-c', 'write -P 5 8k 4k', 'top2.qcow']));
+    ok(run('convert', '-O', 'qcow', '-B', 'base.raw', '-F', 'raw', 'top2.qcow', 'rebased.qcow'));
+    assert.match(ok(tool('qemu-img', ['compare', 'top2.qcow', 'rebased.qcow'], t.dir)).stdout, /identical/);
+    ok(tool('qemu-img', ['convert', '-O', 'qcow', '-B', 'base.raw', '-F', 'raw', 'top2.qcow', 'q-rebased.qcow'], t.dir));
+    const map = JSON.parse(ok(run('map', '--output=json', 'rebased.qcow')).stdout) as { depth: number; length: number }[];
+    assert.equal(map.filter((e) => e.depth === 0).reduce((a, e) => a + e.length, 0), 4096);
+    assert.equal(ok(run('map', '--output=json', 'rebased.qcow')).stdout, ok(run('map', '--output=json', 'q-rebased.qcow')).stdout);
+  });
+
   test('commit of an image without backing file', () => {
     ok(run('create', '-q', '-f', 'qcow', 'lone.qcow', '1M'));
     const r = run('commit', 'lone.qcow');
