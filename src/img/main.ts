@@ -72,6 +72,11 @@ export function reportImgError(err: unknown): number {
 
 /** Entry point of `tkvm img ...`; resolves to the process exit status. */
 export async function imgCommand(argv: string[]): Promise<number> {
+  // `tkvm img map ... | head` closes the pipe early: stop quietly, like qemu-img does.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     const first = argv[0];
     if (first === undefined) throw new ImgUsageError('Not enough arguments', true);
