@@ -27,6 +27,8 @@ interface CopyPlan {
   /** Copy only what the (single) source allocates at its top layer (-B). */
   readonly topOnly: boolean;
   readonly workers: number;
+  /** Write in source order (qemu-img's default; -W lifts it) so new clusters are laid out in order. */
+  readonly inOrder: boolean;
   /** Target cluster size: the unit of compressed writes. */
   readonly clusterSize: number;
 }
@@ -90,7 +92,8 @@ async function* jobs(sources: readonly BlockDriver[], sizes: readonly number[], 
     const size = sizes[i] as number;
     for await (const st of rawExtents(src, 0, size)) {
       if (plan.topOnly && (st.depth > 0 || st.present === false)) continue;
-      const zero = st.zero && !st.data;
+      // -S 0 means "fully allocate the output": zero extents are written as data too.
+      const zero = st.zero && !st.data && plan.sparseSize > 0;
       const step = zero ? st.length : CHUNK;
       for (let p = 0; p < st.length; p += step) {
         yield { src, srcOffset: st.offset + p, dstOffset: base + st.offset + p, length: Math.min(step, st.length - p), zero };
@@ -115,17 +118,30 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
     first = false;
     return pending;
   };
+  let lastWrite: Promise<void> = Promise.resolve();
   const worker = async (): Promise<void> => {
     while (failure === undefined) {
       const r = await next();
       if (r.done === true) return;
       const job = r.value;
-      if (job.zero) {
-        if (!plan.targetIsZero) await dst.writeZeroes(job.dstOffset, job.length);
-      } else {
-        const buf = Buffer.allocUnsafe(job.length);
-        await job.src.read(job.srcOffset, buf);
-        await writeSparse(dst, job.dstOffset, buf, plan, zero);
+      // Reads overlap; writes wait for the previous job's write when in order.
+      const prev = lastWrite;
+      let release = (): void => undefined;
+      if (plan.inOrder) lastWrite = new Promise<void>((res) => (release = res));
+      try {
+        let buf: Buffer | undefined;
+        if (!job.zero) {
+          buf = Buffer.allocUnsafe(job.length);
+          await job.src.read(job.srcOffset, buf);
+        }
+        await prev;
+        if (buf === undefined) {
+          if (!plan.targetIsZero) await dst.writeZeroes(job.dstOffset, job.length);
+        } else {
+          await writeSparse(dst, job.dstOffset, buf, plan, zero);
+        }
+      } finally {
+        release();
       }
       done += job.length;
       progress.update(done);
@@ -154,6 +170,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   let targetIsZeroFlag = false;
   let sparseSize = 4096;
   let workers = 8;
+  let inOrder = true;
   let forceShare = false;
   const oStrings: string[] = [];
   for (const o of options) {
@@ -188,7 +205,8 @@ export async function convertCommand(argv: string[]): Promise<number> {
       }
       case 'l': case 'image-opts': case 'target-image-opts': case 'object': case 'salvage': case 'bitmaps':
         throw new ImgUsageError(`Option '${o.name}' is not supported by tkvm img convert`);
-      default: break; // -C, -W, -t, -T, -r: accepted; tkvm has no cache modes or rate limits
+      case 'W': inOrder = false; break;
+      default: break; // -C, -t, -T, -r: accepted; tkvm has no cache modes or rate limits
     }
   }
   if (positional.length < 2) throw new ImgUsageError('Must specify image file name', true);
@@ -233,6 +251,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
       targetIsZero: skipCreate ? targetIsZeroFlag : backing === undefined && (prealloc === undefined || prealloc === 'off'),
       topOnly: backing !== undefined,
       workers,
+      inOrder: inOrder && !compress,
       clusterSize: dstInfo.clusterSize ?? 65536,
     };
     const progress = new Progress(progressWanted, total);
