@@ -26,7 +26,8 @@ const PREALLOC = (modes: string): OptionDesc => ({
 /** Options per format, in the order qemu-img prints them in the Formatting line. */
 const FORMAT_OPTIONS: Record<string, OptionDesc[]> = {
   raw: [SIZE, PREALLOC('off, falloc, full')],
-  qcow: [SIZE, ...BACKING],
+  // qemu passes preallocation to the file it then truncates to zero, so for qcow it has no effect.
+  qcow: [SIZE, ...BACKING, PREALLOC('off, falloc, full')],
   qcow2: [
     { key: 'cluster_size', help: 'cluster_size=<size>    - qcow2 cluster size', shownDefault: '65536' },
     { key: 'extended_l2', help: 'extended_l2=<bool (on/off)> - Extended L2 tables', shownDefault: 'off' },

@@ -432,9 +432,10 @@ export const qcowFormat: ImageFormat = {
       : options.lazyRefcounts !== undefined ? 'lazy_refcounts' : options.refcountBits !== undefined ? 'refcount_bits'
       : undefined;
     if (invalid !== undefined) throw new BlockError('unsupported-feature', `Invalid parameter '${invalid}'`, {});
-    if ((options.preallocation ?? 'off') !== 'off') {
-      throw new BlockError('unsupported-feature', `Unsupported preallocation mode: ${options.preallocation}`, {});
+    if (options.preallocation === 'metadata') {
+      throw new BlockError('unsupported-feature', 'Unsupported preallocation mode: metadata', {});
     }
+    // Other preallocation modes: like qemu, the image file ends up exactly as without them.
     const layout = buildQcowHeader(options.size, options.backingFile);
     const file = await HostFile.create(path);
     try {
