@@ -3,6 +3,7 @@
  * preallocation. Every format driver sits on one of these; it turns Node's errno errors into
  * BlockErrors that name the file and the offset.
  */
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { BlockError } from './driver.js';
 import {
@@ -64,18 +65,23 @@ export class HostFile {
     return file;
   }
 
-  /** Creates (or truncates) `path` as an empty file and opens it read-write with a writer lock. */
+  /**
+   * Creates `path` (or empties an existing file) and opens it read-write with a writer lock.
+   * The lock is taken before truncating, so an image in use elsewhere is left intact (like qemu).
+   */
   static async create(path: string): Promise<HostFile> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'w+', 0o644);
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
     } catch (err) {
       throw new BlockError('io', `Could not create '${path}': ${describeSystemError(err)}`, { path }, err);
     }
     const file = new HostFile(path, fh, false);
     try {
       file.lockHandle = acquireImageLock(fh.fd, false, path, true);
+      await file.truncate(0);
     } catch (err) {
+      file.lockHandle?.release();
       await fh.close();
       throw err;
     }

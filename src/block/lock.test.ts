@@ -73,3 +73,17 @@ test('we see qemu-io\'s write lock', { skip: noQemu }, async () => {
   assert.ok(err instanceof BlockError && err.kind === 'locked', String(err));
   s.done();
 });
+
+test('creating over an image that is in use fails and leaves it intact', async () => {
+  const s = scratch();
+  await qcowFormat.create(s.path, { size: 1 << 20 });
+  const w = await openImage(s.path, { readOnly: false });
+  await w.driver.write(0, Buffer.alloc(4096, 1));
+  await assert.rejects(qcowFormat.create(s.path, { size: 2 << 20 }), /Failed to get "write" lock/);
+  const back = Buffer.alloc(4096);
+  await w.driver.read(0, back);
+  assert.ok(back.every((b) => b === 1));
+  assert.equal((await w.driver.getInfo()).virtualSize, 1 << 20);
+  await w.driver.close();
+  s.done();
+});
