@@ -22,6 +22,8 @@ const COMPRESSED = 1n << 63n;
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 /** L2 tables kept in memory (each at most 64 KiB). */
 const L2_CACHE_MAX = 512;
+/** Changed L2 tables held before they are written back without waiting for flush(). */
+const MAX_DIRTY_L2 = 1024;
 
 /** What one L2 entry says about a guest cluster. */
 type Mapping =
@@ -34,6 +36,8 @@ export class QcowDriver implements BlockDriver, ImageOps {
   private readonly cs: number;
   private readonly l2Entries: number;
   private readonly l2Cache = new Map<number, BigUint64Array>();
+  /** Changed L2 tables not yet written back, by file offset. */
+  private readonly dirtyL2 = new Map<number, BigUint64Array>();
   private readonly lock = new Mutex();
   private fileEnd: number;
   private lastDecompressed: { host: number; data: Uint8Array } | undefined;
@@ -73,19 +77,48 @@ export class QcowDriver implements BlockDriver, ImageOps {
   }
 
   private async loadL2(l2Offset: number): Promise<BigUint64Array> {
-    const cached = this.l2Cache.get(l2Offset);
+    const cached = this.dirtyL2.get(l2Offset) ?? this.l2Cache.get(l2Offset);
     if (cached !== undefined) return cached;
     const raw = new Uint8Array(this.l2Entries * 8);
     await this.file.read(l2Offset, raw);
+    // Another request may have loaded (or changed) the table while we were reading it.
+    const raced = this.dirtyL2.get(l2Offset) ?? this.l2Cache.get(l2Offset);
+    if (raced !== undefined) return raced;
     const view = new DataView(raw.buffer);
     const table = new BigUint64Array(this.l2Entries);
     for (let i = 0; i < this.l2Entries; i++) table[i] = view.getBigUint64(i * 8);
     if (this.l2Cache.size >= L2_CACHE_MAX) {
-      const first = this.l2Cache.keys().next();
-      if (first.done !== true) this.l2Cache.delete(first.value);
+      for (const key of this.l2Cache.keys()) {
+        if (!this.dirtyL2.has(key)) {
+          this.l2Cache.delete(key);
+          break;
+        }
+      }
     }
     this.l2Cache.set(l2Offset, table);
     return table;
+  }
+
+  /**
+   * Records a changed L2 table. Tables are written back in flush() and close() (one write per
+   * table instead of one per entry); the data they point to is always written first, so a crash
+   * before flush loses only unflushed writes, as the BlockDriver contract allows.
+   */
+  private async markDirty(l2Offset: number, table: BigUint64Array): Promise<void> {
+    this.dirtyL2.set(l2Offset, table);
+    this.l2Cache.set(l2Offset, table);
+    if (this.dirtyL2.size >= MAX_DIRTY_L2) await this.writeBackL2();
+  }
+
+  /** Writes every changed L2 table to the file (callers hold the metadata lock). */
+  private async writeBackL2(): Promise<void> {
+    for (const [l2Offset, table] of this.dirtyL2) {
+      const raw = new Uint8Array(this.l2Entries * 8);
+      const view = new DataView(raw.buffer);
+      for (let i = 0; i < this.l2Entries; i++) view.setBigUint64(i * 8, table[i] ?? 0n);
+      await this.file.write(l2Offset, raw);
+    }
+    this.dirtyL2.clear();
   }
 
   /** The mapping of the guest cluster containing `offset`. */
@@ -173,11 +206,8 @@ export class QcowDriver implements BlockDriver, ImageOps {
 
   private async setL2(cluster: number, entry: bigint): Promise<void> {
     const { table, l2Offset } = await this.l2For(cluster);
-    const idx = cluster % this.l2Entries;
-    const e = new Uint8Array(8);
-    new DataView(e.buffer).setBigUint64(0, entry);
-    await this.file.write(l2Offset + idx * 8, e);
-    table[idx] = entry;
+    table[cluster % this.l2Entries] = entry;
+    await this.markDirty(l2Offset, table);
   }
 
   /** Writes one piece that lies inside a single guest cluster. */
@@ -253,14 +283,8 @@ export class QcowDriver implements BlockDriver, ImageOps {
       const { table, l2Offset } = await this.l2For(c);
       const idx = c % this.l2Entries;
       const k = Math.min(this.l2Entries - idx, first + count - c);
-      const raw = new Uint8Array(k * 8);
-      const view = new DataView(raw.buffer);
-      for (let i = 0; i < k; i++) {
-        const entry = BigInt(host + (c - first + i) * this.cs);
-        view.setBigUint64(i * 8, entry);
-        table[idx + i] = entry;
-      }
-      await this.file.write(l2Offset + idx * 8, raw);
+      for (let i = 0; i < k; i++) table[idx + i] = BigInt(host + (c - first + i) * this.cs);
+      await this.markDirty(l2Offset, table);
       c += k;
     }
     return count * this.cs;
@@ -299,7 +323,10 @@ export class QcowDriver implements BlockDriver, ImageOps {
   }
 
   async flush(): Promise<void> {
-    await this.file.sync();
+    await this.lock.run(async () => {
+      await this.writeBackL2();
+      await this.file.sync();
+    });
   }
 
   /** Like qemu's qcow_make_empty: zero the L1 table and cut the file right after it. */
@@ -312,6 +339,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
       this.fileEnd = end;
       this.l1.fill(0);
       this.l2Cache.clear();
+      this.dirtyL2.clear();
       this.lastDecompressed = undefined;
     });
   }
@@ -376,6 +404,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
   }
 
   async close(): Promise<void> {
+    if (!this.file.readOnly) await this.lock.run(() => this.writeBackL2());
     await this.file.close();
     await this.backing?.close();
   }
