@@ -89,9 +89,16 @@ async function openChain(path: string, options: OpenImageOptions, seen: string[]
   }
   const chain = [...seen, real];
   const openBacking = async (p: string, fmt: string | undefined, readOnly: boolean): Promise<BlockDriver> => {
-    const { warn: _warn, ...rest } = options;
-    const opts: OpenImageOptions = { ...rest, readOnly, ...(fmt !== undefined ? { format: fmt } : { format: undefined }) };
-    return (await openChain(p, opts, chain)).driver;
+    const { warn: _warn, format: _format, ...rest } = options;
+    const opts: OpenImageOptions = { ...rest, readOnly, ...(fmt !== undefined ? { format: fmt } : {}) };
+    try {
+      return (await openChain(p, opts, chain)).driver;
+    } catch (err) {
+      if (err instanceof BlockError && !err.message.includes('creates an infinite loop')) {
+        throw new BlockError(err.kind, `Could not open backing file: ${err.message}`, err.context, err);
+      }
+      throw err;
+    }
   };
   const driver = (await format.open(path, options, openBacking)) as BlockDriver & ImageOps;
   if (probed && format.name === 'raw' && !options.readOnly) {

@@ -51,6 +51,14 @@ describe('tkvm img errors', () => {
     assertOneError(r, 1, /^tkvm img: ov\.qcow: Backing file specified without backing format\nDetected format of raw\.\n$/);
   });
 
+  test('missing backing file: info still works, reading says which file is missing', () => {
+    const c = run('create', '-q', '-u', '-f', 'qcow', '-b', 'gone.raw', '-F', 'raw', 'orphan.qcow', '1M');
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(run('info', 'orphan.qcow').stdout, /backing file: gone\.raw/);
+    assertOneError(run('map', 'orphan.qcow'), 1,
+      /^tkvm img: Could not open 'orphan\.qcow': Could not open backing file: Could not open '.*gone\.raw': No such file or directory\n$/);
+  });
+
   test('missing file', () => {
     const r = run('info', 'nonexistent.img');
     assertOneError(r, 1, /^tkvm img: Could not open 'nonexistent\.img': Could not open 'nonexistent\.img': No such file or directory\n$/);
