@@ -1,7 +1,7 @@
 /** commit, snapshot, rebase, amend, bench, check and -p on raw/qcow images, verified with qemu-io where it can. */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noQemuImg, tempDir, tkvmImg, tool } from './helpers.js';
+import { MAIN, noQemuImg, tempDir, tkvmImg, tool } from './helpers.js';
 
 const t = tempDir();
 const run = (...args: string[]) => tkvmImg(args, t.dir);
@@ -76,6 +76,26 @@ describe('tkvm img commands', () => {
   test('-p draws no progress bar when stdout is not a terminal', () => {
     ok(run('create', '-q', '-f', 'raw', 'p.raw', '1M'));
     assert.equal(ok(run('convert', '-p', '-O', 'qcow', 'p.raw', 'p.qcow')).stdout, '');
+  });
+
+  test('-p draws qemu-img\'s percentage on a terminal', { skip: tool('script', ['--version'], '.').status === 0 ? false : 'no script(1) for a pty' }, () => {
+    ok(run('create', '-q', '-f', 'raw', 'pt.raw', '4M'));
+    ok(io(['-f', 'raw', '-c', 'write -P 3 1M 1M', 'pt.raw']));
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} img convert -p -O qcow pt.raw pt.qcow`;
+    const r = ok(tool('script', ['-qec', cmd, '/dev/null'], t.dir));
+    const frames = r.stdout.split('\r').map((f) => f.trim()).filter((f) => f !== '');
+    assert.equal(frames[0], '(0.00/100%)');
+    assert.equal(frames[frames.length - 1], '(100.00/100%)');
+  });
+
+  test('convert -n writes into an existing image, zeroing what the source does not hold', { skip: noQemuImg }, () => {
+    ok(run('create', '-q', '-f', 'raw', 'n-src.raw', '2M'));
+    ok(io(['-f', 'raw', '-c', 'write -P 8 0 64k', 'n-src.raw']));
+    ok(run('create', '-q', '-f', 'qcow', 'n-dst.qcow', '2M'));
+    ok(io(['-f', 'qcow', '-c', 'write -P 9 1M 64k', 'n-dst.qcow']));
+    ok(run('convert', '-n', '-O', 'qcow', 'n-src.raw', 'n-dst.qcow'));
+    ok(io(['-f', 'qcow', '-c', 'read -P 8 0 64k', '-c', 'read -P 0 1M 64k', 'n-dst.qcow']));
+    assert.match(run('convert', '-n', '-o', 'size=1M', 'n-src.raw', 'n-dst.qcow').stderr, /-o has no effect when skipping image creation/);
   });
 
   test('a probed raw image opened for writing gets qemu\'s warning; -f raw silences it', () => {

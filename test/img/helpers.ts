@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** dist/src/cli/main.js, found from this compiled file (dist/test/img/helpers.js). */
-const MAIN = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+export const MAIN = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
 
 /** Output and status of a finished command. */
 export interface RunResult {
