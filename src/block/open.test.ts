@@ -56,3 +56,12 @@ test('a backing chain that loops is reported, not followed forever', async () =>
   await qcowFormat.create(join(dir, 'l2.qcow'), { size: 1 << 20, backingFile: 'l1.qcow' });
   await assert.rejects(openImage(join(dir, 'l1.qcow'), { readOnly: true }), /creates an infinite loop/);
 });
+
+test('backing names from drivers are resolved against the image directory exactly once', async () => {
+  const { backingPathFor } = await import('./open.js');
+  assert.equal(backingPathFor('dir/top.qcow2', 'base.qcow2'), 'dir/base.qcow2');
+  assert.equal(backingPathFor('dir/top.qcow2', 'dir/base.qcow2'), 'dir/base.qcow2');
+  assert.equal(backingPathFor('top.qcow2', 'base.qcow2'), 'base.qcow2');
+  assert.equal(backingPathFor('/a/top.qcow2', '/b/base.qcow2'), '/b/base.qcow2');
+  assert.equal(backingPathFor('/a/top.qcow2', '../b/base.qcow2'), '/a/../b/base.qcow2');
+});

@@ -7,6 +7,7 @@ import { BlockError, type BlockDriver } from './driver.js';
 import type { OpenOptions } from './format.js';
 import type { ImageOps } from './image-ops.js';
 import { describeSystemError } from './host-file.js';
+import { resolveBackingPath } from './backing-path.js';
 import { findFormat, probeFormat } from './formats/index.js';
 import { RawDriver } from './formats/raw/index.js';
 
@@ -62,6 +63,17 @@ function looksLikeQcow2(head: Uint8Array): boolean {
   return v.getUint32(0) === 0x514649fb && (v.getUint32(4) === 2 || v.getUint32(4) === 3);
 }
 
+/**
+ * The path to open for a backing name a driver hands to openBacking. Drivers may pass the name
+ * as stored in the image or already resolved against the image's directory (qemu's
+ * full-backing-filename); both end up resolved exactly once.
+ */
+export function backingPathFor(imagePath: string, name: string): string {
+  const slash = imagePath.lastIndexOf('/');
+  if (name.startsWith('/') || slash < 0 || name.startsWith(imagePath.slice(0, slash + 1))) return name;
+  return resolveBackingPath(imagePath, name);
+}
+
 /** Probes the format of `path` without opening it as an image. */
 export async function probeImageFormat(path: string): Promise<string> {
   return probeFormat(await readHead(path), path).name;
@@ -92,7 +104,7 @@ async function openChain(path: string, options: OpenImageOptions, seen: string[]
     const { warn: _warn, format: _format, ...rest } = options;
     const opts: OpenImageOptions = { ...rest, readOnly, ...(fmt !== undefined ? { format: fmt } : {}) };
     try {
-      return (await openChain(p, opts, chain)).driver;
+      return (await openChain(backingPathFor(path, p), opts, chain)).driver;
     } catch (err) {
       if (err instanceof BlockError && !err.message.includes('creates an infinite loop')) {
         throw new BlockError(err.kind, `Could not open backing file: ${err.message}`, err.context, err);
