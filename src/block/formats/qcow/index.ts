@@ -40,6 +40,11 @@ export class QcowDriver implements BlockDriver, ImageOps {
   private readonly dirtyL2 = new Map<number, BigUint64Array>();
   private readonly lock = new Mutex();
   private fileEnd: number;
+  /**
+   * End of the header, backing name and L1 table: no L2 table or data cluster may start below it,
+   * so a corrupt entry can never make a write land on the metadata.
+   */
+  private readonly metadataEnd: number;
   private lastDecompressed: { host: number; data: Uint8Array } | undefined;
 
   constructor(
@@ -55,6 +60,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
     this.cs = 2 ** header.clusterBits;
     this.l2Entries = 2 ** header.l2Bits;
     this.fileEnd = fileSize;
+    this.metadataEnd = header.l1TableOffset + header.l1Size * 8;
   }
 
   private decode(entry: bigint, where: number): Mapping {
@@ -66,7 +72,9 @@ export class QcowDriver implements BlockDriver, ImageOps {
       if (host + csize > Number.MAX_SAFE_INTEGER) throw this.corrupt(`Invalid compressed cluster entry`, where);
       return { kind: 'compressed', host, csize };
     }
-    if (entry > MAX_OFFSET - BigInt(this.cs)) throw this.corrupt('Invalid cluster offset in L2 table', where);
+    if (entry > MAX_OFFSET - BigInt(this.cs) || Number(entry) < this.metadataEnd) {
+      throw this.corrupt('Invalid cluster offset in L2 table', where);
+    }
     return { kind: 'normal', host: Number(entry) };
   }
 
@@ -127,6 +135,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
     const l1Index = Math.floor(cluster / this.l2Entries);
     const l2Offset = this.l1[l1Index] ?? 0;
     if (l2Offset === 0) return { kind: 'unallocated' };
+    if (l2Offset < this.metadataEnd) throw this.corrupt('L2 table offset overlaps the header or L1 table', offset);
     const table = await this.loadL2(l2Offset);
     return this.decode(table[cluster % this.l2Entries] ?? 0n, offset);
   }

@@ -101,3 +101,14 @@ test('a truncated file reads as zeroes past its end rather than failing', async 
   assert.ok(buf.every((b) => b === 0));
   await driver.close();
 });
+
+test('an L1 entry pointing into the header is corrupt, and writes never land there', async () => {
+  await qcowFormat.create(p('o.qcow'), { size: 4 << 20 });
+  const bytes = readFileSync(p('o.qcow'));
+  bytes.writeBigUInt64BE(0n + 8n, 48); // L1[0] -> offset 8, inside the header
+  writeFileSync(p('o.qcow'), bytes);
+  const { driver } = await openImage(p('o.qcow'), { readOnly: false });
+  await assert.rejects(driver.write(0, Buffer.alloc(4096, 0xee)), (e: unknown) => e instanceof BlockError && e.kind === 'corrupt-image');
+  await driver.close();
+  assert.deepEqual(readFileSync(p('o.qcow')).subarray(0, 48), bytes.subarray(0, 48));
+});
