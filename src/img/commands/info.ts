@@ -25,6 +25,13 @@ export function snapshotJson(s: SnapshotInfo): Record<string, unknown> {
   };
 }
 
+/** Spells keys the QAPI way ("lazyRefcounts" -> "lazy-refcounts"), whichever way a driver wrote them. */
+export function qapiKeys(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) out[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
+  return out;
+}
+
 /** Collects `info` for one image (opened without its backing chain, like qemu-img). */
 export async function collectInfo(path: string, format: string | undefined, forceShare: boolean): Promise<ImageInfoJson> {
   const img = await openForCli(path, { format, readOnly: true, forceShare, openBacking: false });
@@ -41,7 +48,7 @@ export async function collectInfo(path: string, format: string | undefined, forc
     j['actual-size'] = info.actualSize;
     if (info.formatSpecific !== undefined) {
       const fs = info.formatSpecific;
-      j['format-specific'] = 'type' in fs && 'data' in fs ? fs : { type: info.format, data: fs };
+      j['format-specific'] = 'type' in fs && 'data' in fs ? fs : { type: info.format, data: qapiKeys(fs) };
     }
     if (info.backingFile !== undefined) {
       j['full-backing-filename'] = resolveBackingPath(path, info.backingFile);
