@@ -78,7 +78,7 @@ export function parseOptionString(text: string): Map<string, string> {
 export function parseOutputFormat(value: string | undefined): 'human' | 'json' {
   if (value === undefined || value === 'human') return 'human';
   if (value === 'json') return 'json';
-  throw new ImgUsageError(`--output must be used with human or json as argument.`, true);
+  throw new ImgUsageError('--output must be used with human or json as argument.');
 }
 
 /** qemu's JSON pretty printer output: 4-space indentation, as JSON.stringify gives it. */

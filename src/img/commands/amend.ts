@@ -1,6 +1,6 @@
 /** `tkvm img amend [-p] [-q] [-f fmt] [-t cache] [--force] -o options filename`. */
 import { BlockError } from '../../block/driver.js';
-import { oneFilename, openForCli, out, parseOptionString } from '../common.js';
+import { openForCli, out, parseOptionString } from '../common.js';
 import { ImgUsageError } from '../errors.js';
 import { getopt } from '../getopt.js';
 
@@ -17,7 +17,8 @@ export async function amendCommand(argv: string[]): Promise<number> {
     else if (o.name === 'o') oStrings.push(o.value as string);
   }
   if (oStrings.length === 0) throw new ImgUsageError('Must specify options (-o)', true);
-  const filename = oneFilename(positional);
+  if (positional.length !== 1) throw new ImgUsageError('Expecting one image file name');
+  const filename = positional[0] as string;
   const pairs = parseOptionString(oStrings.join(','));
   const img = await openForCli(filename, { format, readOnly: false });
   try {

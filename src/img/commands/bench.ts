@@ -11,9 +11,9 @@ import { parseSize } from '../size.js';
 
 const CACHE_MODES = ['none', 'off', 'writeback', 'writethrough', 'directsync', 'unsafe'];
 
-function positiveInt(text: string | undefined, what: string): number {
+function intArg(text: string | undefined, what: string, min: number): number {
   const n = text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= 0x7fffffff)) throw new ImgUsageError(`Invalid ${what} specified`);
+  if (!(n >= min && n <= 0x7fffffff)) throw new ImgUsageError(`Invalid ${what} specified`);
   return n;
 }
 
@@ -37,8 +37,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   for (const o of options) {
     const v = o.value;
     switch (o.name) {
-      case 'c': count = positiveInt(v, 'request count'); break;
-      case 'd': depth = positiveInt(v, 'queue depth'); break;
+      case 'c': count = intArg(v, 'request count', 0); break;
+      // qemu-img 7.2 hangs with -d 0; tkvm refuses it.
+      case 'd': depth = intArg(v, 'queue depth', 1); break;
       case 'f': format = v; break;
       case 'o': {
         const n = parseSize(v ?? '');
@@ -48,7 +49,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       }
       case 's': {
         const n = parseSize(v ?? '');
-        if (n === undefined || n < 1 || n > 0x7fffffff) throw new ImgUsageError('Invalid buffer size specified');
+        if (n === undefined || n > 0x7fffffff) throw new ImgUsageError('Invalid buffer size specified');
         bufSize = n;
         break;
       }
@@ -69,7 +70,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         pattern = n;
         break;
       }
-      case 'flush-interval': flushInterval = positiveInt(v, 'flush interval'); break;
+      case 'flush-interval': flushInterval = intArg(v, 'flush interval', 1); break;
       default: break; // -n, --no-drain: accepted; tkvm has no host cache bypass or drain
     }
   }
@@ -94,6 +95,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         let at = next;
         if (at + bufSize > size) at = 0;
         next = at + step;
+        if (buf.length === 0) continue;
         if (write) await img.driver.write(at, buf);
         else await img.driver.read(at, buf);
         if (flushInterval > 0 && issued % flushInterval === 0) await img.driver.flush();

@@ -57,8 +57,8 @@ export async function measureCommand(argv: string[]): Promise<number> {
   const mode = parseOutputFormat(output);
   const filename = positional[0];
   if (positional.length > 1) throw new ImgUsageError(`Unexpected argument: ${positional[1]}`, true);
-  if (filename !== undefined && size !== undefined) throw new ImgUsageError('--size N cannot be used together with a filename.', true);
-  if (filename === undefined && size === undefined) throw new ImgUsageError('Either --size N or one filename must be specified.', true);
+  if (filename !== undefined && size !== undefined) throw new ImgUsageError('--size N cannot be used together with a filename.');
+  if (filename === undefined && size === undefined) throw new ImgUsageError('Either --size N or one filename must be specified.');
   if (findFormat(outFmt) === undefined && outFmt !== 'qcow2') throw new ImgUsageError(`Unknown file format '${outFmt}'`);
   const opts = parseOptionString(oStrings.join(','));
   let virtualSize = size ?? 0;
