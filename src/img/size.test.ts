@@ -24,9 +24,3 @@ test('human sizes print like qemu size_to_str', () => {
   assert.equal(humanSize(1000), '0.977 KiB');
   assert.equal(humanSize(1572864), '1.5 MiB');
 });
-
-test('format-specific keys are spelled the QAPI way', async () => {
-  const { qapiKeys } = await import('./commands/info.js');
-  assert.deepEqual(qapiKeys({ compat: '1.1', lazyRefcounts: false, 'refcount-bits': 16 }),
-    { compat: '1.1', 'lazy-refcounts': false, 'refcount-bits': 16 });
-});
