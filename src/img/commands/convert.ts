@@ -244,11 +244,12 @@ export async function convertCommand(argv: string[]): Promise<number> {
     if (skipCreate && dstInfo.virtualSize < total) {
       throw new ImgUsageError(`Target image '${target}' is smaller (${dstInfo.virtualSize} bytes) than the source (${total} bytes)`);
     }
-    const prealloc = parseOptionString(oStrings.join(',')).get('preallocation');
     const plan: CopyPlan = {
       compress,
       sparseSize,
-      targetIsZero: skipCreate ? targetIsZeroFlag : backing === undefined && (prealloc === undefined || prealloc === 'off'),
+      // A freshly created image without backing reads as zeroes, preallocated or not; skipping
+      // zero writes also keeps preallocated space allocated.
+      targetIsZero: skipCreate ? targetIsZeroFlag : backing === undefined,
       topOnly: backing !== undefined,
       workers,
       inOrder: inOrder && !compress,
