@@ -53,6 +53,10 @@ export class HostFile {
     } catch (err) {
       throw new BlockError('io', `Could not open '${path}': ${describeSystemError(err)}`, { path }, err);
     }
+    if ((await fh.stat()).isDirectory()) {
+      await fh.close();
+      throw new BlockError('io', `'file' driver requires '${path}' to be a regular file`, { path });
+    }
     const file = new HostFile(path, fh, readOnly);
     if (lock) {
       try {

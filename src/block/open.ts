@@ -46,10 +46,14 @@ async function readHead(path: string): Promise<Uint8Array> {
     throw new BlockError('io', `Could not open '${path}': ${describeSystemError(err)}`, { path }, err);
   }
   try {
+    if ((await fh.stat()).isDirectory()) {
+      throw new BlockError('io', `'file' driver requires '${path}' to be a regular file`, { path });
+    }
     const head = new Uint8Array(PROBE_BYTES);
     const { bytesRead } = await fh.read(head, 0, PROBE_BYTES, 0);
     return head.subarray(0, bytesRead);
   } catch (err) {
+    if (err instanceof BlockError) throw err;
     throw new BlockError('io', `Could not read '${path}': ${describeSystemError(err)}`, { path }, err);
   } finally {
     await fh.close();

@@ -59,6 +59,11 @@ describe('tkvm img errors', () => {
       /^tkvm img: Could not open 'orphan\.qcow': Could not open backing file: Could not open '.*gone\.raw': No such file or directory\n$/);
   });
 
+  test('a directory is not an image', () => {
+    assertOneError(run('info', '.'), 1, /^tkvm img: Could not open '\.': 'file' driver requires '\.' to be a regular file\n$/);
+    assertOneError(run('info', '-f', 'raw', '.'), 1, /'file' driver requires '\.' to be a regular file/);
+  });
+
   test('missing file', () => {
     const r = run('info', 'nonexistent.img');
     assertOneError(r, 1, /^tkvm img: Could not open 'nonexistent\.img': Could not open 'nonexistent\.img': No such file or directory\n$/);
