@@ -55,6 +55,9 @@ async function writeSparse(dst: BlockDriver & ImageOps, offset: number, buf: Buf
       const piece = buf.subarray(p, Math.min(p + cs, buf.length));
       if (isZero(piece, zero)) {
         if (!plan.targetIsZero) await dst.writeZeroes(offset + p, piece.length);
+      } else if (piece.length < cs) {
+        // The image's last, partial cluster: writeCompressed takes whole clusters only.
+        await dst.write(offset + p, piece);
       } else {
         await (dst.writeCompressed as NonNullable<ImageOps['writeCompressed']>)(offset + p, piece);
       }
