@@ -3,13 +3,12 @@
  * machine's disks find formats only through here.
  */
 import type { ImageFormat } from '../format.js';
+import { qcow2Format } from './qcow2/index.js';
 import { qcowFormat } from './qcow/index.js';
 import { rawFormat } from './raw/index.js';
 
 /** Registered formats; probing picks the highest score, raw (score 1) is the fallback. */
-const FORMATS: ImageFormat[] = [qcowFormat, rawFormat];
-// qcow2 lives on branch `block`; wiring it in is this one line:
-// FORMATS.unshift((await import('./qcow2/index.js')).qcow2Format);
+const FORMATS: ImageFormat[] = [qcow2Format, qcowFormat, rawFormat];
 
 /** The format called `name` (qemu-img's spelling), or undefined. */
 export function findFormat(name: string): ImageFormat | undefined {
