@@ -4,6 +4,7 @@
  * reports on COM2 (`-serial stdio`). Both VMMs run the same command line, interleaved.
  * Usage: node dist/bench/kvm/pio.js [--count 200000] [--rounds 3]. Target: tkvm <= 1.10x QEMU.
  */
+import { summarize } from '../stats.js';
 import { VMMS, guestArgs, guestElf, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
 
 const opts = numericOptions({ count: 200000, rounds: 3 });
@@ -36,3 +37,7 @@ for (let r = 0; r < opts.rounds; r++) {
 const s = printTable('ns per port write (guest rdtsc)', 'ns', VMMS.map((v) => ({ label: v.name, samples: perWrite.get(v.name)! })), 1);
 printTable('whole process, start to exit', 'ms', VMMS.map((v) => ({ label: v.name, samples: wall.get(v.name)! })), 0);
 console.log(ratioLine('\nns per write', s.get('tkvm')!.median, s.get('qemu')!.median, 1.1));
+// Paired per round (tkvm and QEMU back to back), less sensitive to load drift across rounds.
+const paired = perWrite.get('tkvm')!.map((t, i) => t / perWrite.get('qemu')![i]!);
+const ps = summarize(paired);
+console.log(`per-round tkvm/qemu ratios: ${paired.map((r) => r.toFixed(2)).join(' ')} (median ${ps.median.toFixed(3)}x, tkvm faster in ${paired.filter((r) => r < 1).length} of ${paired.length})`);
