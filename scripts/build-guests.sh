@@ -75,11 +75,19 @@ for src in guests/tests/*.c; do
   link_guest "$OUT/guests/$name.elf" "$OUT/obj/tests/$name.o" "${RT_OBJS[@]}"
 done
 
+# Guest-only benchmarks (port I/O, no native build): plain runtime programs like the tests.
+GUEST_ONLY_BENCH=(pio)
+for name in "${GUEST_ONLY_BENCH[@]}"; do
+  compile "guests/bench/$name.c" "$OUT/obj/bench/$name-guest.o" "${FREE[@]}"
+  link_guest "$OUT/guests/$name.elf" "$OUT/obj/bench/$name-guest.o" "${RT_OBJS[@]}"
+done
+
 # Benchmark workloads: the same source built as a guest (ring 3, SSE allowed) and natively.
 if compgen -G "guests/bench/*.c" >/dev/null; then
   compile guests/bench/plat/guest.c "$OUT/obj/bench/plat-guest.o" "${FREE[@]}" -Iguests/bench
   for src in guests/bench/*.c; do
     name=$(basename "$src" .c)
+    [[ " ${GUEST_ONLY_BENCH[*]} " == *" $name "* ]] && continue
     obj="$OUT/obj/bench/$name-guest.o"
     compile "$src" "$obj" "${FREE[@]}" -Iguests/bench
     link_guest "$OUT/guests/$name.elf" "$obj" "$OUT/obj/bench/plat-guest.o" "${RT_OBJS[@]}"

@@ -24,7 +24,16 @@ export class Bus {
   /** Optional debug hook told about each unmapped access. */
   onUnmapped: ((addr: number, size: number, isWrite: boolean) => void) | undefined;
 
-  constructor(readonly kind: 'pio' | 'mmio', private readonly limit: number) {}
+  /**
+   * For small spaces (the 64 KiB port space): index + 1 of the range at each address, 0 when
+   * unmapped, so `find` is one load instead of a binary search. Undefined for large spaces or
+   * when there are more than 255 ranges.
+   */
+  private table: Uint8Array | undefined;
+
+  constructor(readonly kind: 'pio' | 'mmio', private readonly limit: number) {
+    this.rebuildTable();
+  }
 
   /** Maps `device` at [base, base+size). Throws BusError on overlap or an empty/out-of-range span. */
   insert(base: number, size: number, name: string, device: BusDevice): void {
@@ -40,6 +49,7 @@ export class Bus {
       throw new BusError('overlap', `${this.kind} range ${name} ${hex(base)}+${hex(size)} overlaps ${clash.name} ${hex(clash.base)}+${hex(clash.size)}`, { base, size, name, other: clash.name });
     }
     this.ranges.splice(i, 0, { base, size, name, device });
+    this.rebuildTable();
   }
 
   /** Removes the range that starts at `base` (used for BAR remapping). Returns whether one was found. */
@@ -47,12 +57,18 @@ export class Bus {
     const i = this.ranges.findIndex((r) => r.base === base);
     if (i < 0) return false;
     this.ranges.splice(i, 1);
+    this.rebuildTable();
     return true;
   }
 
   /** The range containing `addr`, or undefined. */
   find(addr: number): BusRange | undefined {
     const r = this.ranges;
+    const t = this.table;
+    if (t !== undefined) {
+      const i = t[addr];
+      return i ? r[i - 1] : undefined;
+    }
     let lo = 0;
     let hi = r.length - 1;
     while (lo <= hi) {
@@ -89,6 +105,16 @@ export class Bus {
   /** All ranges, in address order (for `info mtree`-style listings and tests). */
   list(): readonly BusRange[] {
     return this.ranges;
+  }
+
+  private rebuildTable(): void {
+    if (this.limit > 0x10000 || this.ranges.length > 255) {
+      this.table = undefined;
+      return;
+    }
+    const t = (this.table ??= new Uint8Array(this.limit));
+    t.fill(0);
+    this.ranges.forEach((r, i) => t.fill(i + 1, r.base, r.base + r.size));
   }
 
   private unmapped(addr: number, size: number, isWrite: boolean): void {

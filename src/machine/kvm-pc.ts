@@ -1,5 +1,5 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { RUN } from '../abi/kvm-run.js';
+import { EXIT, IO_OUT, RUN } from '../abi/kvm-run.js';
 import { MmioBus, PioBus } from '../bus/bus.js';
 import type { MachineConfig } from '../cli/config.js';
 import { TkvmError } from '../errors.js';
@@ -56,7 +56,9 @@ export class KvmPcMachine {
   private readonly aps: ApMailboxes;
   private timerDeadlineNs: number | undefined;
   private postedTimerMs: number | undefined;
-  private readonly ioViews = new Map<number, Uint8Array>();
+  /** ioView's cache: subarrays of kvm_run at ioViewOffset, indexed by access size (1, 2, 4). */
+  private ioViewsBySize: Uint8Array[] = [];
+  private ioViewOffset = -1;
   /** What the last direct kernel boot wrote (memory map, initrd placement), for tests and logs. */
   lastBoot: DirectBoot | undefined;
 
@@ -108,7 +110,7 @@ export class KvmPcMachine {
     }
     this.bsp = this.vcpus[0]!;
     this.decoder = new ExitDecoder(this.bsp.run);
-    this.ioViews.clear();
+    this.ioViewOffset = -1; // a new vCPU 0 has a new kvm_run mapping
     if (this.config.kernel === undefined) {
       throw new TkvmError('no-boot-source', 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs needs the PC machine, not built yet)');
     }
@@ -161,6 +163,14 @@ export class KvmPcMachine {
         run.setUint8(RUN.IMMEDIATE_EXIT, 0);
         continue;
       }
+      // Hot path: one port access (no string I/O), decoded in place without the BigInt read of
+      // data_offset (an allocation per exit); everything else goes through the ExitDecoder.
+      if (run.getUint32(RUN.EXIT_REASON, true) === EXIT.IO && run.getUint32(RUN.IO_COUNT, true) === 1 && run.getUint32(RUN.IO_DATA_OFFSET + 4, true) === 0) {
+        const view = this.ioView(run.getUint32(RUN.IO_DATA_OFFSET, true), run.getUint8(RUN.IO_SIZE));
+        if (run.getUint8(RUN.IO_DIRECTION) === IO_OUT) this.pio.write(run.getUint16(RUN.IO_PORT, true), view);
+        else this.pio.read(run.getUint16(RUN.IO_PORT, true), view);
+        continue;
+      }
       const exit = this.decoder.decode();
       switch (exit.kind) {
         case 'io':
@@ -195,12 +205,7 @@ export class KvmPcMachine {
   handleIo(exit: IoExit, bytes: Uint8Array = this.bsp.runBytes): void {
     const { port, size, count, dataOffset } = exit;
     if (count === 1 && bytes === this.bsp.runBytes) {
-      const key = dataOffset * 8 + size;
-      let view = this.ioViews.get(key);
-      if (view === undefined) {
-        view = bytes.subarray(dataOffset, dataOffset + size);
-        this.ioViews.set(key, view);
-      }
+      const view = this.ioView(dataOffset, size);
       if (exit.isWrite) this.pio.write(port, view);
       else this.pio.read(port, view);
       return;
@@ -210,6 +215,16 @@ export class KvmPcMachine {
       if (exit.isWrite) this.pio.write(port, view);
       else this.pio.read(port, view);
     }
+  }
+
+  /** The preallocated view of vCPU 0's kvm_run I/O data for one access (KVM keeps data_offset fixed). */
+  private ioView(dataOffset: number, size: number): Uint8Array {
+    if (dataOffset !== this.ioViewOffset) {
+      const b = this.bsp.runBytes;
+      this.ioViewsBySize = [0, 1, 2, 3, 4].map((n) => b.subarray(dataOffset, dataOffset + n));
+      this.ioViewOffset = dataOffset;
+    }
+    return this.ioViewsBySize[size]!;
   }
 
   /** The guest's MMIO access; data sits in kvm_run.mmio.data. */
