@@ -52,6 +52,11 @@ export function addressOf(ptr: unknown): bigint {
 /** memmove(dst, src, 0) returns dst unchanged: the way to turn an address back into a pointer. */
 const pointerFromAddress = libc.func('memmove', 'void *', ['uintptr_t', 'uintptr_t', 'size_t']) as (dst: bigint, src: bigint, n: number) => unknown;
 
+/** A pointer object for a numeric address (a mapping made by another thread of this process). */
+export function pointerAt(address: bigint): unknown {
+  return pointerFromAddress(address, address, 0);
+}
+
 /** Pointer arithmetic: a pointer `offset` bytes after `ptr`. */
 export function offsetPointer(ptr: unknown, offset: number): unknown {
   const addr = addressOf(ptr) + BigInt(offset);

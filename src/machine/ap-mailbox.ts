@@ -61,21 +61,24 @@ export class ApMailboxes {
 
   /** Starts one worker thread per AP vCPU. */
   start(vcpus: readonly VcpuFd[], bsp: VcpuFd, post: (m: MachineMessage) => void): void {
+    this.post = post;
     if (this.cpus <= 1) return;
     for (const vcpu of vcpus) {
       const sab = new SharedArrayBuffer(MB.WORDS * 4 + MB_DATA_BYTES);
       const { words, data } = mailboxViews(sab);
       const worker = new Worker(new URL('./ap-worker.js', import.meta.url), {
-        workerData: { fd: vcpu.fd, id: vcpu.id, mmapSize: vcpu.mmapSize, bspFd: bsp.fd, bspTid: this.selfTid, mailbox: sab, ctl: this.ctl },
+        workerData: { fd: vcpu.fd, id: vcpu.id, mmapSize: vcpu.mmapSize, bspRunAddress: bsp.runAddress, bspTid: this.selfTid, mailbox: sab, ctl: this.ctl },
       });
       worker.unref();
       this.aps.push({ vcpu, words, data, worker });
     }
     for (const ap of this.aps) {
       while (Atomics.load(ap.words, MB.TID_LO) === 0 && Atomics.load(ap.words, MB.ENDED) === 0) Atomics.wait(ap.words, MB.TID_LO, 0, 100);
-      post({ type: 'vcpu', id: ap.vcpu.id, fd: ap.vcpu.fd, tid: apTid(ap.words), mmapSize: ap.vcpu.mmapSize });
+      post({ type: 'vcpu', id: ap.vcpu.id, runAddress: ap.vcpu.runAddress, tid: apTid(ap.words), mmapSize: ap.vcpu.mmapSize });
     }
   }
+
+  private post: (m: MachineMessage) => void = () => undefined;
 
   /** The machine thread's pthread id, given to APs so they can kick it. */
   selfTid: bigint = 0n;
@@ -133,6 +136,8 @@ export class ApMailboxes {
         if (tid !== 0n && Atomics.load(ap.words, MB.ENDED) === 0) pthreadKill(tid, SIGUSR2);
       }
       void ap.worker.terminate();
+      // The thread is gone: the main thread must forget its id before it could kick it.
+      this.post({ type: 'vcpu-gone', id: ap.vcpu.id });
     }
     this.aps = [];
   }

@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { RUN } from '../abi/kvm-run.js';
-import { VcpuFd, mapRunArea } from '../kvm/kvm.js';
+import { VcpuFd, runAreaAt } from '../kvm/kvm.js';
 import { SIGUSR2, pthreadKill, pthreadSelf } from '../kvm/libc.js';
 import { ExitDecoder } from '../accel/kvm/vcpu-exit.js';
 import { describeVcpu } from '../accel/kvm/vcpu-state.js';
@@ -15,7 +15,7 @@ interface ApWorkerData {
   fd: number;
   id: number;
   mmapSize: number;
-  bspFd: number;
+  bspRunAddress: bigint;
   bspTid: bigint;
   mailbox: SharedArrayBuffer;
   ctl: Int32Array;
@@ -25,7 +25,7 @@ const wd = workerData as ApWorkerData;
 const { words, data } = mailboxViews(wd.mailbox);
 const ctl = wd.ctl;
 const vcpu = VcpuFd.fromFd(wd.fd, wd.id, wd.mmapSize);
-const bspRun = mapRunArea(wd.bspFd, wd.mmapSize).view;
+const bspRun = runAreaAt(wd.bspRunAddress, wd.mmapSize);
 const decoder = new ExitDecoder(vcpu.run);
 const tid = BigInt(pthreadSelf());
 Atomics.store(words, MB.TID_HI, Number(tid >> 32n) | 0);

@@ -34,7 +34,7 @@ export type HostMessage =
 
 /** Messages from the machine thread to the main thread. */
 export type MachineMessage =
-  | { type: 'vcpu'; id: number; fd: number; tid: number | bigint; mmapSize: number }
+  | { type: 'vcpu'; id: number; runAddress: bigint; tid: number | bigint; mmapSize: number }
   | { type: 'vcpu-gone'; id: number }
   | { type: 'timer'; deadlineMs: number | undefined }
   | { type: 'state'; state: 'running' | 'paused' }

@@ -117,7 +117,7 @@ export class KvmPcMachine {
     const { cpu, boot } = loadDirectKernel(this.ram, this.config);
     this.lastBoot = boot;
     applyBootState(this.bsp, cpu);
-    this.post({ type: 'vcpu', id: 0, fd: this.bsp.fd, tid: pthreadSelf(), mmapSize: this.bsp.mmapSize });
+    this.post({ type: 'vcpu', id: 0, runAddress: this.bsp.runAddress, tid: pthreadSelf(), mmapSize: this.bsp.mmapSize });
     this.aps.selfTid = BigInt(pthreadSelf());
     this.aps.start(this.vcpus.slice(1), this.bsp, (m) => this.post(m));
   }

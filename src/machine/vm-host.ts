@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { RUN } from '../abi/kvm-run.js';
 import type { MachineConfig } from '../cli/config.js';
 import type { CharBackend } from '../chardev/char-backend.js';
-import { mapRunArea } from '../kvm/kvm.js';
+import { runAreaAt } from '../kvm/kvm.js';
 import { SIGUSR2, pthreadKill } from '../kvm/libc.js';
 import { RingReader, createRingBuffer } from '../util/byte-ring.js';
 import { CTL, RUNSTATE, createControl, type HostMessage, type MachineMessage } from './control.js';
@@ -71,9 +71,10 @@ export class VmHost {
         if (done) return;
         done = true;
         if (this.timer) clearTimeout(this.timer);
-        // Every vCPU thread must leave KVM_RUN, or terminating the worker would wait forever.
+        // The machine thread stopped its AP threads before reporting; their thread ids are
+        // stale now, so nothing may be kicked any more.
         Atomics.store(this.ctl, CTL.STATE, RUNSTATE.QUIT);
-        for (const id of this.vcpus.keys()) this.kick(id);
+        this.vcpus.clear();
         for (const { reader, backend } of this.readers) {
           const rest = reader.drain();
           reader.stop();
@@ -92,7 +93,7 @@ export class VmHost {
   private onMachineMessage(m: MachineMessage, finish: (exit: VmExit) => Promise<void>): void {
     switch (m.type) {
       case 'vcpu':
-        this.vcpus.set(m.id, { run: mapRunArea(m.fd, m.mmapSize).view, tid: BigInt(m.tid) });
+        this.vcpus.set(m.id, { run: runAreaAt(m.runAddress, m.mmapSize), tid: BigInt(m.tid) });
         break;
       case 'vcpu-gone':
         this.vcpus.delete(m.id);
