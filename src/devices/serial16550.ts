@@ -136,6 +136,8 @@ export class Serial16550 implements BusDevice {
   private readonly clock: Clock | undefined;
   private readonly timer: DeviceTimer | undefined;
   private readonly onRxSpace: (() => void) | undefined;
+  /** One reused buffer for transmitted bytes; sinks copy what they keep. */
+  private readonly txByte = new Uint8Array(1);
   private readonly log: DeviceLog;
 
   constructor(options: Serial16550Options) {
@@ -148,10 +150,19 @@ export class Serial16550 implements BusDevice {
   }
 
   read(offset: number, data: Uint8Array): void {
+    if (data.length === 1) {
+      // The common case, without a closure per access (the exit path must not allocate).
+      data[0] = offset < SERIAL_PORT_COUNT ? this.readReg(offset) & 0xff : 0xff;
+      return;
+    }
     readBytes(offset, data, SERIAL_PORT_COUNT, (reg) => this.readReg(reg));
   }
 
   write(offset: number, data: Uint8Array): void {
+    if (data.length === 1) {
+      if (offset < SERIAL_PORT_COUNT) this.writeReg(offset, data[0]!);
+      return;
+    }
     writeBytes(offset, data, SERIAL_PORT_COUNT, (reg, value) => this.writeReg(reg, value));
   }
 
@@ -348,7 +359,8 @@ export class Serial16550 implements BusDevice {
       this.pushRx(value);
       this.afterRx();
     } else {
-      this.sink.write(Uint8Array.of(value));
+      this.txByte[0] = value;
+      this.sink.write(this.txByte);
     }
     s.thrPending = (s.ier & IER_THRI) !== 0; // transmitted at once: THR and shifter empty again
     this.updateIrq();
