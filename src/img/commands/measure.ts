@@ -62,9 +62,12 @@ export async function measureCommand(argv: string[]): Promise<number> {
   if (findFormat(outFmt) === undefined && outFmt !== 'qcow2') throw new ImgUsageError(`Unknown file format '${outFmt}'`);
   const opts = parseOptionString(oStrings.join(','));
   let virtualSize = size ?? 0;
+  let sourceFormat: string | undefined;
   if (filename !== undefined) {
     const img = await openForCli(filename, { format, readOnly: true, forceShare: true });
-    virtualSize = (await img.driver.getInfo()).virtualSize;
+    const info = await img.driver.getInfo();
+    virtualSize = info.virtualSize;
+    sourceFormat = info.format;
     await img.driver.close();
   }
   let required: number;
@@ -95,7 +98,10 @@ export async function measureCommand(argv: string[]): Promise<number> {
   } else {
     throw new BlockError('unsupported-feature', `Block driver '${outFmt}' does not support size measurement`, {});
   }
-  if (mode === 'json') out(toJson({ required, 'fully-allocated': full }) + '\n');
-  else out(`required size: ${required}\nfully allocated size: ${full}\n`);
+  // qemu-img reports persistent bitmaps when both sides can hold them (qcow2 to qcow2); tkvm
+  // copies none, so their size is 0.
+  const bitmaps = outFmt === 'qcow2' && sourceFormat === 'qcow2' ? 0 : undefined;
+  if (mode === 'json') out(toJson({ ...(bitmaps === undefined ? {} : { bitmaps }), required, 'fully-allocated': full }) + '\n');
+  else out(`required size: ${required}\nfully allocated size: ${full}\n${bitmaps === undefined ? '' : `bitmaps size: ${bitmaps}\n`}`);
   return 0;
 }
