@@ -9,7 +9,16 @@ export interface OpenOptions {
   readonly openBacking?: boolean;
   /** Take the qemu-style lock on the file (default true). */
   readonly lock?: boolean;
+  /**
+   * qemu's cache mode for the host file. Only 'unsafe' changes behaviour here: flushes write
+   * everything out in the format's safe order but skip fdatasync, as qemu-img convert does by
+   * default. Every other mode flushes durably (default 'writeback').
+   */
+  readonly cache?: CacheMode;
 }
+
+/** qemu's cache modes (-t / cache=). */
+export type CacheMode = 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
 
 /** Options for creating an image: qemu-img's `-o` keys, already parsed. */
 export interface CreateOptions {

@@ -31,6 +31,9 @@ export function describeSystemError(err: unknown): string {
 
 /** An open host file; `lock` follows qemu's OFD byte-lock protocol so qemu and tkvm exclude each other. */
 export class HostFile {
+  /** cache=unsafe: sync() does nothing (qemu-img convert's default for its output). */
+  unsafe = false;
+
   private lockHandle: ImageLock | undefined;
   private closed = false;
 
@@ -150,6 +153,7 @@ export class HostFile {
 
   /** fdatasync. */
   async sync(): Promise<void> {
+    if (this.unsafe) return;
     if (this.readOnly) return;
     try {
       await this.fh.datasync();

@@ -2,6 +2,7 @@
  * Helpers every `tkvm img` subcommand shares: opening images with qemu-img's error wording,
  * -o option strings, output and the --output switch.
  */
+import type { CacheMode } from '../block/format.js';
 import { BlockError } from '../block/driver.js';
 import { openImage, type OpenedImage } from '../block/open.js';
 import { ImgUsageError } from './errors.js';
@@ -23,6 +24,17 @@ export interface CliOpenOptions {
   /** -U / --force-share: skip locking. */
   readonly forceShare?: boolean;
   readonly openBacking?: boolean;
+  /** -t: the host cache mode (only 'unsafe' changes anything: no fdatasync). */
+  readonly cache?: CacheMode;
+}
+
+/** qemu's cache mode names, for -t / -T. */
+export const CACHE_MODES: readonly CacheMode[] = ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'];
+
+/** Parses a -t value as qemu-img does ("Invalid cache option: X"). */
+export function parseCacheMode(value: string): CacheMode {
+  if ((CACHE_MODES as readonly string[]).includes(value)) return value as CacheMode;
+  throw new BlockError('invalid-format', `Invalid cache option: ${value}`, { value });
 }
 
 /** Opens an image, wrapping failures as qemu-img does: "Could not open 'x': <reason>". */
@@ -33,6 +45,7 @@ export async function openForCli(path: string, o: CliOpenOptions): Promise<Opene
       ...(o.format !== undefined ? { format: o.format } : {}),
       lock: o.forceShare !== true,
       openBacking: o.openBacking ?? true,
+      ...(o.cache !== undefined ? { cache: o.cache } : {}),
       warn,
     });
   } catch (err) {

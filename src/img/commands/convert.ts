@@ -8,7 +8,8 @@ import { BlockError, type BlockDriver } from '../../block/driver.js';
 import { findFormat } from '../../block/formats/index.js';
 import type { ImageOps } from '../../block/image-ops.js';
 import { checkPreallocation, parseCreateOptions } from '../create-options.js';
-import { openForCli, parseOptionString } from '../common.js';
+import { openForCli, parseCacheMode, parseOptionString } from '../common.js';
+import type { CacheMode } from '../../block/format.js';
 import { ImgUsageError } from '../errors.js';
 import { rawExtents } from '../extents.js';
 import { getopt } from '../getopt.js';
@@ -174,6 +175,8 @@ export async function convertCommand(argv: string[]): Promise<number> {
   let sparseSize = 4096;
   let workers = 8;
   let inOrder = true;
+  // qemu-img convert writes its output with cache=unsafe unless -t says otherwise (no fdatasync).
+  let cache: CacheMode = 'unsafe';
   let forceShare = false;
   const oStrings: string[] = [];
   for (const o of options) {
@@ -209,7 +212,8 @@ export async function convertCommand(argv: string[]): Promise<number> {
       case 'l': case 'image-opts': case 'target-image-opts': case 'object': case 'salvage': case 'bitmaps':
         throw new ImgUsageError(`Option '${o.name}' is not supported by tkvm img convert`);
       case 'W': inOrder = false; break;
-      default: break; // -C, -t, -T, -r: accepted; tkvm has no cache modes or rate limits
+      case 't': cache = parseCacheMode(v); break;
+      default: break; // -C, -T, -r: accepted; tkvm has no source cache modes or rate limits
     }
   }
   if (positional.length < 2) throw new ImgUsageError('Must specify image file name', true);
@@ -241,7 +245,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         throw err;
       }
     }
-    dst = (await openForCli(target, { format: outFmt, readOnly: false })).driver;
+    dst = (await openForCli(target, { format: outFmt, readOnly: false, cache })).driver;
     if (compress && dst.writeCompressed === undefined) throw new ImgUsageError('Compression not supported for this file format');
     const dstInfo = await dst.getInfo();
     if (skipCreate && dstInfo.virtualSize < total) {

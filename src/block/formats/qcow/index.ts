@@ -422,6 +422,7 @@ export class QcowDriver implements BlockDriver, ImageOps {
 /** Opens a qcow image (and, unless told otherwise, its backing file). */
 async function openQcow(path: string, options: OpenOptions, openBacking?: OpenBackingFn): Promise<BlockDriver> {
   const file = await HostFile.open(path, options.readOnly, options.lock ?? true);
+  file.unsafe = options.cache === 'unsafe';
   let backing: BlockDriver | undefined;
   try {
     const headBuf = new Uint8Array(QCOW_HEADER_SIZE);

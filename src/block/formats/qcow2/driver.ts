@@ -81,6 +81,7 @@ export class Qcow2Core implements BlockDriver {
   protected static async load(path: string, options: OpenOptions): Promise<{ file: HostFile; h: Qcow2Header; l1: Uint8Array; reftable: Uint8Array; readOnly: boolean; notice?: string }> {
     let readOnly = options.readOnly;
     let file = await HostFile.open(path, !readOnly);
+    file.unsafe = options.cache === 'unsafe';
     try {
       const first = new Uint8Array(Math.min(file.size, 112));
       await file.read(0, first);

@@ -113,6 +113,7 @@ export const rawFormat: ImageFormat = {
   },
   async open(path: string, options: OpenOptions): Promise<BlockDriver> {
     const file = await HostFile.open(path, options.readOnly, options.lock ?? true, false);
+    file.unsafe = options.cache === 'unsafe';
     return new RawDriver(file, await file.size());
   },
   async create(path: string, options: CreateOptions): Promise<void> {
