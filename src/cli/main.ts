@@ -12,6 +12,7 @@ type Subcommand = (argv: string[]) => Promise<number>;
  */
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   run: async () => (await import('./run.js')).runCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
