@@ -13,6 +13,7 @@ type Subcommand = (argv: string[]) => Promise<number>;
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   run: async () => (await import('./run.js')).runCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
