@@ -1,5 +1,5 @@
 /** The terminal table of a bench report: one section per workload, one row per configuration. */
-import type { BenchReport, EngineRow, ResultRow } from './report.js';
+import type { BenchReport, EngineRow, Ratios, ResultRow } from './report.js';
 import { METRICS, WORKLOAD_TITLES, type WorkloadId } from './workloads.js';
 
 /** Lays out rows of cells in columns; `right` marks right-aligned columns. */
@@ -61,10 +61,14 @@ export function formatTable(report: BenchReport): string {
   ];
   if (report.results.some((r) => r.slow)) lines.push('', '  * software emulation is slow: measured at a smaller size, with native run at that size too');
   const h = report.headline;
+  const b = h.best;
   const ratio = (x: number | null | undefined) => (x == null ? '-' : `${x.toFixed(3)}x`);
-  lines.push('',
-    `tkvm (KVM) vs native:     pi ${pct(h.tkvmVsNative.pi)}, membw copy ${pct(h.tkvmVsNative['membw copy'])}, triad ${pct(h.tkvmVsNative['membw triad'])}`,
-    `QEMU (KVM) vs native:     pi ${pct(h.qemuKvmVsNative.pi)}, membw copy ${pct(h.qemuKvmVsNative['membw copy'])}, triad ${pct(h.qemuKvmVsNative['membw triad'])}`,
-    `tkvm (KVM) vs QEMU (KVM): pi ${ratio(h.tkvmVsQemuKvm.pi)}, membw copy ${ratio(h.tkvmVsQemuKvm['membw copy'])}, triad ${ratio(h.tkvmVsQemuKvm['membw triad'])} (above 1: tkvm faster)`);
+  const both = (f: (x: number | null | undefined) => string, m: Ratios, best: Ratios, k: string) => `${f(m[k])} (best ${f(best[k])})`;
+  const line = (f: (x: number | null | undefined) => string, m: Ratios, best: Ratios) =>
+    `pi ${both(f, m, best, 'pi')}, membw copy ${both(f, m, best, 'membw copy')}, triad ${both(f, m, best, 'membw triad')}`;
+  lines.push('', 'medians, and in brackets the best run of each (min time, max MB/s), which a busy host disturbs least:',
+    `tkvm (KVM) vs native:     ${line(pct, h.tkvmVsNative, b.tkvmVsNative)}`,
+    `QEMU (KVM) vs native:     ${line(pct, h.qemuKvmVsNative, b.qemuKvmVsNative)}`,
+    `tkvm (KVM) vs QEMU (KVM): ${line(ratio, h.tkvmVsQemuKvm, b.tkvmVsQemuKvm)} (above 1: tkvm faster)`);
   return lines.join('\n') + '\n';
 }
