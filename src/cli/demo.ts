@@ -2,6 +2,7 @@
  * `tkvm demo` (the README's first command, via scripts/demo.sh): boots the bundled pi guest under
  * tkvm on KVM, streams its console, runs the same program natively and compares the two.
  */
+import { cpus, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { CliError } from './options-error.js';
 import { makeEngines, kvmUnusableReason } from '../bench/engines.js';
@@ -85,7 +86,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     ['result', verdict(g, gv2.output!.verified), verdict(n, nv.output!.verified)],
     ['wall time (tkvm: with VM start)', `${g.wallS.toFixed(2)} s`, `${n.wallS.toFixed(2)} s`],
   ], [false, true, true]).join('\n') + '\n\n');
-  say(`tkvm on KVM ran pi at ${pct(nt / gt)} of native speed (one run each; this machine is shared, so expect a few % of noise).`);
+  const load = loadavg()[0] ?? 0;
+  const busy = load > cpus().length * 0.75 ? `: load average ${load.toFixed(1)} on ${cpus().length} CPUs, other work competed, so this one ratio is noisy` : '';
+  say(`tkvm on KVM ran pi at ${pct(nt / gt)} of native speed (one run each${busy}).`);
   say('every engine, several runs, QEMU included: tkvm bench   (figures: BENCHMARKS.md)');
   return 0;
 }
