@@ -3,7 +3,7 @@
 // writes a table, JSON and SVG charts; missing engines become "not installed" rows.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,6 +102,18 @@ describe('tkvm bench', () => {
     assert.deepEqual(status, { native: 'ok', tkvm: 'not selected', 'qemu-kvm': 'not installed', 'qemu-tcg': 'not installed', 'tkvm-emu': 'not selected' });
     assert.deepEqual([...new Set(j.results.map((x) => x.engine))], ['native']);
     assert.match(readFileSync(join(dir, 'pi.svg'), 'utf8'), />QEMU \(KVM\)<\/text><text [^>]*>not installed</);
+  });
+
+  it('fails with status 1 and names the engine when an engine computes wrong digits', { skip: gccMissing }, async () => {
+    // A stand-in "QEMU" that prints a wrong pi result the way the guest would (exit code 1 -> status 3).
+    const fake = join(out, 'fake-qemu');
+    writeFileSync(fake, '#!/bin/sh\nprintf "pi: last digits 0000000000\\r\\npi: fnv1a64 0x1 (1 AGM iterations)\\r\\npi: WRONG\\r\\npi: 1000 digits in 0.010 s\\r\\n"\nexit 3\n', { mode: 0o755 });
+    const r = await runProcess(TKVM, ['bench', '--quick', '--engines', 'qemu-tcg', '--qemu', fake, '--out', join(out, 'wrong')]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /pi result WRONG under QEMU \(TCG\) \(1000 digits\)/);
+    assert.match(r.stderr, /^tkvm: wrong result under QEMU \(TCG\)$/m);
+    assert.match(r.stdout, /^ +QEMU \(TCG\) +1000 digits .* wrong: /m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
   });
 
   for (const argv of [['bench', '--digits', 'many'], ['bench', '--engines', 'vmware'], ['bench', '--out'], ['demo', '--digits', '5']]) {
