@@ -78,8 +78,8 @@ describe('tkvm bench', () => {
       for (const m of row.metrics) {
         assert.ok(m.min <= m.median && m.median <= m.max && m.n === 1, `${row.engine} ${m.name}`);
         if (row.engine === 'native') assert.equal(m.vsNative, 1);
-        // Speed relative to native: positive, and a VM cannot be many times faster than the host.
-        else assert.ok(m.vsNative !== null && m.vsNative > 0 && m.vsNative < 5, `${row.engine} ${row.workload} ${m.name}: ${m.vsNative}`);
+        // Speed relative to native: positive, and a VM cannot be many times faster than the host (an inverted ratio would put TCG far above this).
+        else assert.ok(m.vsNative !== null && m.vsNative > 0 && m.vsNative < 10, `${row.engine} ${row.workload} ${m.name}: ${m.vsNative}`);
       }
     }
     assert.ok(j.headline.tkvmVsNative.pi! > 0);
