@@ -26,6 +26,9 @@ export interface CreateOptions {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
+/** Opens a backing image for a format driver: resolved path, recorded format (else probe), read-only. */
+export type OpenBackingFn = (path: string, format: string | undefined, readOnly: boolean) => Promise<BlockDriver>;
+
 /**
  * One image format: how to recognise it, open it and create it. Formats register in
  * src/block/formats/index.ts; `tkvm img` and the machine find them by name or by probing.
@@ -35,6 +38,6 @@ export interface ImageFormat {
   readonly name: string;
   /** Score 0 (not this format) .. 100 (magic matched) from the file's first bytes. */
   probe(head: Uint8Array, path: string): number;
-  open(path: string, options: OpenOptions): Promise<BlockDriver>;
+  open(path: string, options: OpenOptions, openBacking?: OpenBackingFn): Promise<BlockDriver>;
   create(path: string, options: CreateOptions): Promise<void>;
 }

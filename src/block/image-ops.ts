@@ -44,6 +44,8 @@ export interface ImageOps {
   amend?(options: { readonly compat?: string; readonly lazyRefcounts?: boolean }): Promise<void>;
   /** Rewrites the backing-file reference only (what `rebase -u` does). */
   setBacking?(file: string | undefined, format: string | undefined): Promise<void>;
+  /** Drops every allocation so the image reads entirely from its backing file (`commit` without -d). */
+  makeEmpty?(): Promise<void>;
   /** Writes compressed data for one whole cluster at a cluster-aligned offset (`convert -c`). */
   writeCompressed?(offset: number, data: Uint8Array): Promise<void>;
 }

@@ -14,6 +14,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   run: async () => (await import('./run.js')).runCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  img: async () => (await import('../img/main.js')).imgCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

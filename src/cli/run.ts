@@ -25,6 +25,11 @@ export async function startVm(config: MachineConfig): Promise<number> {
     process.stderr.write('tkvm: -accel emu/tcg: the software CPU is not built yet; use -accel kvm on a machine with /dev/kvm\n');
     return 1;
   }
+  const unsupported = unsupportedYet(config);
+  if (unsupported !== undefined) {
+    process.stderr.write(`tkvm: ${unsupported}\n`);
+    return 1;
+  }
   Kvm.open().close(); // fails with one clear sentence when /dev/kvm is unusable
   const { VmHost } = await import('../machine/vm-host.js');
   let host: InstanceType<typeof VmHost> | undefined;
@@ -40,6 +45,17 @@ export async function startVm(config: MachineConfig): Promise<number> {
   } finally {
     for (const b of backends) b?.close();
   }
+}
+
+/** Options the parser accepts for the PC machine that this machine cannot honour yet: refuse, never ignore. */
+function unsupportedYet(config: MachineConfig): string | undefined {
+  if (config.drives.length > 0) {
+    const d = config.drives[0]!;
+    return `${d.media === 'cdrom' ? '-cdrom' : '-hda/-drive'} ${d.file}: disks and CD-ROMs need the PC machine with IDE and firmware boot, which tkvm does not have yet; boot a kernel with -kernel`;
+  }
+  if (config.bios !== undefined) return `-bios ${config.bios}: firmware boot is not supported yet; boot a kernel with -kernel`;
+  if (config.kernel === undefined) return 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs is not supported yet)';
+  return undefined;
 }
 
 async function openBackend(spec: CharSpec, quit: () => void): Promise<CharBackend | undefined> {

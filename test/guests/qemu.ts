@@ -51,23 +51,32 @@ export function runGuest(name: string, opts: GuestRunOptions = {}): Promise<Gues
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-kernel', join(guestDir, `${name}.elf`), '-append', opts.append ?? '', ...(opts.extraArgs ?? [])];
   if (opts.reboot) args.splice(args.indexOf('-no-reboot'), 1);
+  return spawnGuest('qemu-system-x86_64', args, opts.input);
+}
+
+/** Runs a VMM command line, types `input` once its text appears, and collects serial output. */
+export function spawnGuest(cmd: string, args: readonly string[], input?: { after: string; data: string }): Promise<GuestRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let typed = false;
+    const guard = setTimeout(() => p.kill('SIGKILL'), 10 * 60_000); // a hung guest fails instead of hanging CI
     p.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (opts.input && !typed && out.includes(opts.input.after)) {
+      if (input && !typed && out.includes(input.after)) {
         typed = true;
-        p.stdin.write(opts.input.data);
+        p.stdin.write(input.data);
       }
     });
     p.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     p.on('error', reject);
-    p.on('close', (status, signal) => resolve({ status, signal, serial: out.replace(/\r/g, ''), stderr: err }));
-    // With input pending, stdin stays open until QEMU exits.
-    if (!opts.input) p.stdin.end();
+    p.on('close', (status, signal) => {
+      clearTimeout(guard);
+      resolve({ status, signal, serial: out.replace(/\r/g, ''), stderr: err });
+    });
+    // With input pending, stdin stays open until the VMM exits.
+    if (!input) p.stdin.end();
   });
 }
 

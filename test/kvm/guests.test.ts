@@ -54,6 +54,13 @@ describe('test guests under tkvm on KVM', { skip }, () => {
     assert.equal(r.status, debugExitStatus(0), r.serial + r.stderr);
   });
 
+  it('with -nographic, Ctrl-A x quits tkvm with status 0, as in QEMU', async () => {
+    const r = await runTkvmGuest('echo', { input: { after: 'echo: ready', data: '\x01x' } });
+    assert.match(r.serial + r.stderr, /tkvm: Terminated/);
+    assert.doesNotMatch(r.serial, /echo: bye/);
+    assert.equal(r.status, 0, r.serial + r.stderr);
+  });
+
   it('a guest exception is reported by the guest runtime (ring-0 handler, CR2)', async () => {
     const r = await runTkvmGuest('fault');
     assert.match(r.serial, /^fault: ring0 call returned 1001$/m);

@@ -1,0 +1,212 @@
+/**
+ * A host file under an image: positioned reads and writes, size, sparse-extent queries and
+ * preallocation. Every format driver sits on one of these; it turns Node's errno errors into
+ * BlockErrors that name the file and the offset.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { BlockError } from './driver.js';
+import {
+  ENXIO, EOPNOTSUPP, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, SEEK_DATA, SEEK_HOLE, fallocate, lseek,
+} from './libc.js';
+import { acquireImageLock, type ImageLock } from './lock.js';
+
+/** Describes an errno-style Node error as qemu does ("No such file or directory"). */
+export function describeSystemError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const byCode: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EISDIR: 'Is a directory',
+    EROFS: 'Read-only file system',
+    ENOSPC: 'No space left on device',
+    EEXIST: 'File exists',
+    ENOTDIR: 'Not a directory',
+    EFBIG: 'File too large',
+    EIO: 'Input/output error',
+  };
+  if (code !== undefined && byCode[code] !== undefined) return byCode[code];
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** An open host file; `lock` follows qemu's OFD byte-lock protocol so qemu and tkvm exclude each other. */
+export class HostFile {
+  private lockHandle: ImageLock | undefined;
+  private closed = false;
+
+  private constructor(
+    /** Path as the user gave it (used in messages). */
+    readonly path: string,
+    private readonly fh: FileHandle,
+    /** Opened without write access. */
+    readonly readOnly: boolean,
+  ) {}
+
+  /**
+   * Opens `path`; `lock` takes qemu's lock bytes (reader or writer); `metadata` is true for formats
+   * whose file must not be written by anyone else (everything but raw).
+   */
+  static async open(path: string, readOnly: boolean, lock: boolean, metadata = true): Promise<HostFile> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, readOnly ? 'r' : 'r+');
+    } catch (err) {
+      throw new BlockError('io', `Could not open '${path}': ${describeSystemError(err)}`, { path }, err);
+    }
+    if ((await fh.stat()).isDirectory()) {
+      await fh.close();
+      throw new BlockError('io', `'file' driver requires '${path}' to be a regular file`, { path });
+    }
+    const file = new HostFile(path, fh, readOnly);
+    if (lock) {
+      try {
+        file.lockHandle = acquireImageLock(fh.fd, readOnly, path, metadata);
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
+    }
+    return file;
+  }
+
+  /**
+   * Creates `path` (or empties an existing file) and opens it read-write with a writer lock.
+   * The lock is taken before truncating, so an image in use elsewhere is left intact (like qemu).
+   */
+  static async create(path: string): Promise<HostFile> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    } catch (err) {
+      throw new BlockError('io', `Could not create '${path}': ${describeSystemError(err)}`, { path }, err);
+    }
+    const file = new HostFile(path, fh, false);
+    try {
+      file.lockHandle = acquireImageLock(fh.fd, false, path, true);
+      await file.truncate(0);
+    } catch (err) {
+      file.lockHandle?.release();
+      await fh.close();
+      throw err;
+    }
+    return file;
+  }
+
+  /** The file descriptor, for libc calls. */
+  get fd(): number {
+    return this.fh.fd;
+  }
+
+  /** Reads exactly buf.length bytes at `offset`; bytes past the end of the file read as zero. */
+  async read(offset: number, buf: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < buf.length) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await this.fh.read(buf, done, buf.length - done, offset + done));
+      } catch (err) {
+        throw this.ioError('read', offset + done, err);
+      }
+      if (n === 0) {
+        buf.fill(0, done);
+        return;
+      }
+      done += n;
+    }
+  }
+
+  /** Writes all of buf at `offset`. */
+  async write(offset: number, buf: Uint8Array): Promise<void> {
+    if (this.readOnly) throw new BlockError('read-only', `'${this.path}' is opened read-only`, { path: this.path });
+    let done = 0;
+    while (done < buf.length) {
+      try {
+        const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, offset + done);
+        done += bytesWritten;
+      } catch (err) {
+        throw this.ioError('write', offset + done, err);
+      }
+    }
+  }
+
+  /** Current length of the file in bytes. */
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  /** Bytes actually allocated on the host (st_blocks * 512), qemu's "disk size". */
+  async allocatedBytes(): Promise<number> {
+    return (await this.fh.stat()).blocks * 512;
+  }
+
+  /** Sets the file length (new bytes are a hole). */
+  async truncate(length: number): Promise<void> {
+    try {
+      await this.fh.truncate(length);
+    } catch (err) {
+      throw this.ioError('truncate', length, err);
+    }
+  }
+
+  /** fdatasync. */
+  async sync(): Promise<void> {
+    if (this.readOnly) return;
+    try {
+      await this.fh.datasync();
+    } catch (err) {
+      throw this.ioError('flush', 0, err);
+    }
+  }
+
+  /** Allocates [offset, offset+len) without writing (preallocation=falloc); extends the file. */
+  allocate(offset: number, len: number): void {
+    if (len <= 0) return;
+    const r = fallocate(this.fd, 0, offset, len);
+    if (!r.ok) {
+      throw new BlockError('io', `Could not preallocate data for '${this.path}': fallocate failed (errno ${r.errno})`, {
+        path: this.path, offset, len,
+      });
+    }
+  }
+
+  /** Deallocates a range (discard); returns false when the filesystem cannot punch holes. */
+  punchHole(offset: number, len: number): boolean {
+    if (len <= 0) return true;
+    const r = fallocate(this.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
+    if (!r.ok && r.errno !== EOPNOTSUPP) {
+      throw new BlockError('io', `Could not discard in '${this.path}' (errno ${r.errno})`, { path: this.path, offset });
+    }
+    return r.ok;
+  }
+
+  /**
+   * The extent at `offset` (which must be below `end`): whether it holds data, and where it ends
+   * (at most `end`). Uses SEEK_DATA/SEEK_HOLE; falls back to "all data" where unsupported.
+   */
+  extentAt(offset: number, end: number): { data: boolean; end: number } {
+    const d = lseek(this.fd, offset, SEEK_DATA);
+    if (!d.ok) {
+      // ENXIO: no data at or after offset: the rest is a hole.
+      if (d.errno === ENXIO) return { data: false, end };
+      return { data: true, end };
+    }
+    if (d.value > offset) return { data: false, end: Math.min(d.value, end) };
+    const h = lseek(this.fd, offset, SEEK_HOLE);
+    if (!h.ok) return { data: true, end };
+    return { data: true, end: Math.min(Math.max(h.value, offset + 1), end) };
+  }
+
+  /** Releases the lock and closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.lockHandle?.release();
+    await this.fh.close();
+  }
+
+  private ioError(op: string, offset: number, err: unknown): BlockError {
+    return new BlockError('io', `Could not ${op} '${this.path}' at offset ${offset}: ${describeSystemError(err)}`, {
+      path: this.path, offset,
+    }, err);
+  }
+}
