@@ -3,7 +3,7 @@
 // writes a table, JSON and SVG charts; missing engines become "not installed" rows.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -135,5 +135,29 @@ describe('tkvm demo', () => {
     assert.equal(text.match(/^pi: OK$/gm)?.length, 2, 'guest and native both checked');
     assert.match(text, /^pi, 10000 digits +\d+\.\d{3} s +\d+\.\d{3} s$/m);
     assert.match(text, /tkvm on KVM ran pi at \d+\.\d% of native speed/);
+  });
+});
+
+// A user without access to /dev/kvm: run as 'nobody' (root only can switch users here).
+const asNobody = process.getuid?.() !== 0 ? 'needs root to run a command as nobody' : which('runuser') === undefined ? 'runuser is not installed' : kvmMissing;
+
+describe('without access to /dev/kvm', { skip: asNobody }, () => {
+  it('tkvm demo says why and what to do', async () => {
+    const r = await runProcess('runuser', ['-u', 'nobody', '--', TKVM, 'demo']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^tkvm demo: .*\/dev\/kvm is not usable here: no permission to open \/dev\/kvm: add your user to the 'kvm' group/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  });
+
+  it('tkvm bench lists the KVM engines as unavailable and still measures native', async () => {
+    const dir = join(out, 'nobody');
+    chmodSync(out, 0o711); // mkdtemp made it root-only
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const r = await runProcess('runuser', ['-u', 'nobody', '--', TKVM, 'bench', '--quick', '--engines', 'tkvm,qemu-kvm', '--out', dir], { cwd: '/' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ +tkvm \(KVM\) .* unavailable: no permission to open \/dev\/kvm/m);
+    const j = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as Json;
+    assert.deepEqual(j.engines.map((e) => e.status), ['ok', 'unavailable', 'unavailable', 'not selected', 'not selected']);
   });
 });
