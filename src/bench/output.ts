@@ -1,6 +1,6 @@
 /** Writes a bench report's files: bench.json, one SVG chart per workload and PNGs when possible. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { TkvmError } from '../errors.js';
 import { svgToPng } from './png.js';
 import type { BenchReport } from './report.js';
@@ -14,11 +14,7 @@ export interface WrittenFiles {
 
 /** Writes the report into `dir` (created if needed). */
 export function writeReport(report: BenchReport, dir: string): WrittenFiles {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new TkvmError('io', `--out ${dir}: cannot create the directory: ${(err as Error).message}`, { dir }, err);
-  }
+  makeDirs(dir);
   const files: string[] = [];
   const notes: string[] = [];
   const write = (name: string, text: string) => {
@@ -40,4 +36,27 @@ export function writeReport(report: BenchReport, dir: string): WrittenFiles {
     else if (!notes.some((n) => n.startsWith('no PNG'))) notes.push(`no PNG charts: ${why}`);
   }
   return { files, notes };
+}
+
+/**
+ * Creates the output directory (mkdir -p) before any run, so a bad --out fails at once. One level
+ * at a time: Node 20's mkdirSync({ recursive: true }) spins forever on some
+ * paths (measured: --out /proc/x/y burnt 10 CPU minutes), so each level is created explicitly.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      throw new TkvmError('io', `--out ${dir}: cannot create ${d}: ${(err as Error).message}`, { dir }, err);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import { TkvmError } from '../errors.js';
 import { ENGINE_IDS, makeEngines, type Availability, type EngineId } from '../bench/engines.js';
 import { BENCH_HELP, parseBenchArgs } from '../bench/options.js';
-import { writeReport } from '../bench/output.js';
+import { makeDirs, writeReport } from '../bench/output.js';
 import { ensureWorkloadsBuilt, REPO_ROOT } from '../bench/paths.js';
 import { planConfigs } from '../bench/plan.js';
 import { Progress } from '../bench/progress.js';
@@ -22,6 +22,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`tkvm bench: ${line}\n`);
   const startLoad = loadavg();
   const date = new Date();
+  makeDirs(options.out);
   ensureWorkloadsBuilt(log);
 
   const table = makeEngines({ qemu: options.qemu });

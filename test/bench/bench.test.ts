@@ -116,7 +116,7 @@ describe('tkvm bench', () => {
     assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
   });
 
-  for (const argv of [['bench', '--digits', 'many'], ['bench', '--engines', 'vmware'], ['bench', '--out'], ['demo', '--digits', '5']]) {
+  for (const argv of [['bench', '--digits', 'many'], ['bench', '--engines', 'vmware'], ['bench', '--out'], ['bench', '--quick', '--engines', 'native', '--out', '/proc/no/such/dir'], ['demo', '--digits', '5']]) {
     it(`tkvm ${argv.join(' ')} fails with one line and status 1`, async () => {
       const r = await runProcess(TKVM, argv);
       assert.equal(r.status, 1);
