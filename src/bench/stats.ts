@@ -1,4 +1,4 @@
-/** Summary statistics for benchmark samples, printed the same way by every benchmark. */
+/** Summary statistics for benchmark samples (min / median / max), shared by every benchmark. */
 export interface Summary {
   readonly min: number;
   readonly median: number;
@@ -13,21 +13,4 @@ export function summarize(samples: readonly number[]): Summary {
   const mid = s.length >> 1;
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { min: s[0]!, median, max: s[s.length - 1]!, n: s.length };
-}
-
-/** Formats a summary with a unit, e.g. "12.3 ms (min 11.9, max 14.0, n=5)". */
-export function formatSummary(x: Summary, unit: string, digits = 2): string {
-  return `${x.median.toFixed(digits)} ${unit} (min ${x.min.toFixed(digits)}, max ${x.max.toFixed(digits)}, n=${x.n})`;
-}
-
-/**
- * Runs every configuration `rounds` times, interleaved (A B A B ...) so drift on a noisy machine
- * hits all configurations alike; returns samples per configuration name.
- */
-export async function interleaved(rounds: number, configs: ReadonlyArray<{ name: string; run: () => Promise<number> }>): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>(configs.map((c) => [c.name, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const c of configs) out.get(c.name)!.push(await c.run());
-  }
-  return out;
 }
