@@ -12,6 +12,8 @@ type Subcommand = (argv: string[]) => Promise<number>;
  */
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   run: async () => (await import('./run.js')).runCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
   img: async () => (await import('../img/main.js')).imgCommand,
 };
 
