@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarize, type Summary } from '../stats.js';
+import { summarize, type Summary } from '../../src/bench/stats.js';
 
 /** Repository root (this file runs as dist/bench/kvm/common.js). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -4,7 +4,7 @@
  * reports on COM2 (`-serial stdio`). Both VMMs run the same command line, interleaved.
  * Usage: node dist/bench/kvm/pio.js [--count 200000] [--rounds 3]. Target: tkvm <= 1.10x QEMU.
  */
-import { summarize } from '../stats.js';
+import { summarize } from '../../src/bench/stats.js';
 import { VMMS, guestArgs, guestElf, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
 
 const opts = numericOptions({ count: 200000, rounds: 3 });

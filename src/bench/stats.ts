@@ -14,3 +14,8 @@ export function summarize(samples: readonly number[]): Summary {
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { min: s[0]!, median, max: s[s.length - 1]!, n: s.length };
 }
+
+/** Formats a summary with a unit, e.g. "12.3 ms (min 11.9, max 14.0, n=5)". */
+export function formatSummary(x: Summary, unit: string, digits = 2): string {
+  return `${x.median.toFixed(digits)} ${unit} (min ${x.min.toFixed(digits)}, max ${x.max.toFixed(digits)}, n=${x.n})`;
+}
