@@ -207,8 +207,24 @@ export class Qcow2Core implements BlockDriver {
     while (done < buf.length) {
       const pos = offset + done;
       const inC = pos % this.cs;
-      const n = Math.min(this.cs - inC, buf.length - done);
-      await this.readInCluster(pos, buf.subarray(done, done + n));
+      let n = Math.min(this.cs - inC, buf.length - done);
+      const ci = Math.floor(pos / this.cs);
+      const m = await this.mapping(ci);
+      if (m.kind === 'data' && n < buf.length - done) {
+        // Guest clusters stored back to back in the file are read with one request, as qemu does.
+        validateHost(m.host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
+        let next = ci + 1;
+        while (done + n < buf.length) {
+          const nm = await this.mapping(next);
+          if (nm.kind !== 'data' || nm.host !== m.host + (next - ci) * this.cs) break;
+          validateHost(nm.host, this.cs, this.file.size, `L2 entry for guest offset ${next * this.cs}`);
+          n = Math.min(n + this.cs, buf.length - done);
+          next++;
+        }
+        await this.file.read(m.host + inC, buf.subarray(done, done + n));
+      } else {
+        await this.readInCluster(pos, buf.subarray(done, done + n));
+      }
       done += n;
     }
   }
