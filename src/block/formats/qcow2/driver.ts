@@ -29,6 +29,9 @@ import { blockStatusOf, infoOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
 
 /** Shared core of an open qcow2 image; the ImageOps files operate on it. */
+
+/** Most whole clusters one write allocates and writes in a single request. */
+const MAX_BATCH_CLUSTERS = 64;
 export class Qcow2Core implements BlockDriver {
   readonly cs: number;
   readonly cb: number;
@@ -301,11 +304,39 @@ export class Qcow2Core implements BlockDriver {
       let done = 0;
       while (done < buf.length) {
         const pos = offset + done;
+        const whole = Math.floor((buf.length - done) / this.cs);
+        if (pos % this.cs === 0 && whole > 1 && !this.extL2) {
+          const n = await this.writeNewClusters(pos / this.cs, Math.min(whole, MAX_BATCH_CLUSTERS), buf.subarray(done));
+          if (n > 0) {
+            done += n;
+            continue;
+          }
+        }
         const n = Math.min(this.cs - (pos % this.cs), buf.length - done);
         await this.writeInCluster(pos, buf.subarray(done, done + n));
         done += n;
       }
     });
+  }
+
+  /**
+   * Whole guest clusters that are unallocated get host clusters allocated back to back and their
+   * data written with one request (the refcounts and L2 entries are ordered by flush() as for a
+   * single cluster). Returns the bytes written: 0 when the first cluster is not unallocated.
+   */
+  private async writeNewClusters(ci: number, max: number, data: Uint8Array): Promise<number> {
+    let k = 0;
+    while (k < max && (await this.mapping(ci + k)).kind === 'unallocated') k++;
+    if (k < 2) return 0;
+    const host = await this.rc.alloc(k);
+    await this.file.write(host, data.subarray(0, k * this.cs));
+    for (let j = 0; j < k; j++) {
+      const l2 = await this.l2ForWrite(Math.floor((ci + j) / this.l2e));
+      setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
+      this.l2cache.markDirty(l2.off, l2.table);
+    }
+    await this.maybeFlush();
+    return k * this.cs;
   }
 
   /** L2 table for writing guest L1 index `i`: allocated or copied (COW) when needed. */
