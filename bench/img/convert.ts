@@ -4,9 +4,10 @@
  * Cases: raw -> FMT, FMT -> raw (FMT written by qemu-img, so both read the same input),
  * raw -> FMT compressed (-c). FMT is qcow2 once that driver is registered, otherwise qcow.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/img/convert.js [--size 2G] [--dir /tmp] [--format qcow2] [--keep]
+ *   npx tsc -p tsconfig.json && node dist/bench/img/convert.js [--size 2G] [--dir /tmp] [--format qcow2] [--rounds 3] [--keep]
  *
- * Prints seconds per tool and the ratio tkvm/qemu-img (lower is better); every output is
+ * Each case runs --rounds times, alternating which tool goes first, with `sync` before every timed
+ * command; prints median seconds per tool and the ratio tkvm/qemu-img (lower is better); every output is
  * checked with `qemu-img compare` so a fast wrong answer cannot pass.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { findFormat } from '../../src/block/formats/index.js';
 import { parseSize } from '../../src/img/size.js';
+import { summarize } from '../../src/bench/stats.js';
 
 const MAIN = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
 const RUN = 1 << 20;
@@ -47,6 +49,8 @@ function makeSource(path: string, size: number): void {
 }
 
 function timed(cmd: string, args: string[], cwd: string): number {
+  // Write back what the previous step left dirty, so neither tool pays for the other's writes.
+  spawnSync('sync');
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
   const secs = (performance.now() - t0) / 1000;
@@ -79,15 +83,30 @@ function main(): void {
     ];
     console.log(`convert benchmark: ${size} bytes (half data, half holes), format ${fmt}, dir ${dir}`);
     console.log(`${'case'.padEnd(20)}${'tkvm s'.padStart(10)}${'qemu-img s'.padStart(12)}${'ratio'.padStart(8)}`);
+    const rounds = Number(arg('rounds') ?? '3');
     for (const c of cases) {
       const outT = `t-${cases.indexOf(c)}.out`;
       const outQ = `q-${cases.indexOf(c)}.out`;
-      const tq = timed('qemu-img', c.args.map((a) => (a === 'OUT' ? outQ : a)), dir);
-      const tt = timed(process.execPath, [MAIN, 'img', ...c.args.map((a) => (a === 'OUT' ? outT : a))], dir);
-      compare(dir, c.check, outT);
-      compare(dir, c.check, outQ);
-      rmSync(join(dir, outT));
-      rmSync(join(dir, outQ));
+      const tts: number[] = [];
+      const tqs: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        // Alternate which tool goes first; each output is checked, then removed.
+        const runQ = (): number => timed('qemu-img', c.args.map((a) => (a === 'OUT' ? outQ : a)), dir);
+        const runT = (): number => timed(process.execPath, [MAIN, 'img', ...c.args.map((a) => (a === 'OUT' ? outT : a))], dir);
+        if (r % 2 === 0) {
+          tqs.push(runQ());
+          tts.push(runT());
+        } else {
+          tts.push(runT());
+          tqs.push(runQ());
+        }
+        compare(dir, c.check, outT);
+        compare(dir, c.check, outQ);
+        rmSync(join(dir, outT));
+        rmSync(join(dir, outQ));
+      }
+      const tt = summarize(tts).median;
+      const tq = summarize(tqs).median;
       console.log(`${c.name.padEnd(20)}${tt.toFixed(3).padStart(10)}${tq.toFixed(3).padStart(12)}${(tt / tq).toFixed(2).padStart(8)}`);
     }
   } finally {
