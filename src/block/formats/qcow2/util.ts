@@ -63,16 +63,4 @@ export function roundUp(v: number, align: number): number {
 }
 
 /** Serialises async critical sections (allocation, metadata updates) in FIFO order. */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-
-  /** Runs `fn` when every earlier holder has finished; errors propagate to the caller only. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
+export { Mutex } from '../../mutex.js';
