@@ -6,6 +6,11 @@
 # script is newer. Usage: scripts/build-guests.sh [-v]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Test files build the guests concurrently: one build at a time, the others then find it done.
+mkdir -p build
+exec 9>build/.build-guests.lock
+flock 9
 VERBOSE=0; [ "${1:-}" = "-v" ] && VERBOSE=1
 
 CC=${CC:-gcc}
