@@ -18,7 +18,10 @@ note() { echo "fetch-test-assets: $*" >&2; }
 fetch_deb() {
   local pkg=$1 dir
   dir=$(mktemp -d "$A/tmp.XXXXXX") || return 1
-  if ! (cd "$dir" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+  # Package lists may be older than Debian's archive (a kernel update removes the old .deb):
+  # refresh them once and try again before giving up.
+  if ! (cd "$dir" && apt-get download -qq "$pkg" >/dev/null 2>&1) &&
+     ! { apt-get update -qq >/dev/null 2>&1 && (cd "$dir" && apt-get download -qq "$pkg" >/dev/null 2>&1); }; then
     note "apt-get download $pkg failed (no network or apt lists?); boot tests will skip"
     rm -rf "$dir"; return 1
   fi
@@ -34,6 +37,9 @@ fetch_kernel() {
   [ -s "$out" ] && return 0
   # The meta-package depends on the current versioned image; take that name.
   pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+  if [ -z "$pkg" ] && apt-get update -qq >/dev/null 2>&1; then
+    pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+  fi
   if [ -z "$pkg" ]; then
     note "cannot resolve $meta (apt-cache has no lists?); boot tests will skip"; return 0
   fi

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: gcc/binutils build the test and benchmark guests; qemu-utils and
-# qemu-system-x86 are the references the tests compare against; seabios is the PC firmware.
-PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso)
+# qemu-system-x86 are the references the tests compare against; seabios is the PC firmware;
+# zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock.
+PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -112,12 +112,9 @@ export function createIsaDevices(w: IsaWiring): IsaDevices {
 
   // Keyboard controller (reset line and A20), port 0x92, POST code port.
   const i8042 = new I8042({ kbdIrq: w.irq(I8042_KBD_IRQ), auxIrq: w.irq(I8042_AUX_IRQ), onReset: w.onReset, onA20: () => undefined });
-  w.pio.insert(I8042_DATA_PORT, 1, 'i8042-data', i8042);
-  // Port 0x61 in between belongs to the in-kernel PIT's speaker port, so map 0x64 on its own.
-  w.pio.insert(I8042_COMMAND_PORT, 1, 'i8042-cmd', {
-    read: (_offset, data) => i8042.read(I8042_COMMAND_PORT - I8042_DATA_PORT, data),
-    write: (_offset, data) => i8042.write(I8042_COMMAND_PORT - I8042_DATA_PORT, data),
-  });
+  // Port 0x61 in between belongs to the in-kernel PIT's speaker port: map the two ports apart.
+  w.pio.insert(I8042_DATA_PORT, 1, 'i8042-data', i8042.dataPort);
+  w.pio.insert(I8042_COMMAND_PORT, 1, 'i8042-cmd', i8042.commandPort);
   resets.push(() => i8042.reset());
   w.pio.insert(PORT92, 1, 'port92', new Port92({ onReset: w.onReset, onA20: () => undefined }));
   w.pio.insert(POST_PORT, 1, 'post', new PostPort());

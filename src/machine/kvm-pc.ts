@@ -14,7 +14,6 @@ import { allocateHostRam, type HostRam } from './ram.js';
 import { ApMailboxes } from './ap-mailbox.js';
 import { createIsaDevices, type IsaDevices } from './isa.js';
 import { loadDirectKernel } from './direct-boot.js';
-import type { DirectBoot } from '../boot/direct-boot.js';
 
 /** The process-wide monotonic clock in ns (the same in every thread, unlike performance.now). */
 export function monotonicNs(): number {
@@ -59,8 +58,6 @@ export class KvmPcMachine {
   /** ioView's cache: subarrays of kvm_run at ioViewOffset, indexed by access size (1, 2, 4). */
   private ioViewsBySize: Uint8Array[] = [];
   private ioViewOffset = -1;
-  /** What the last direct kernel boot wrote (memory map, initrd placement), for tests and logs. */
-  lastBoot: DirectBoot | undefined;
 
   constructor(
     private readonly config: MachineConfig,
@@ -114,8 +111,7 @@ export class KvmPcMachine {
     if (this.config.kernel === undefined) {
       throw new TkvmError('no-boot-source', 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs needs the PC machine, not built yet)');
     }
-    const { cpu, boot } = loadDirectKernel(this.ram, this.config);
-    this.lastBoot = boot;
+    const { cpu } = loadDirectKernel(this.ram, this.config);
     applyBootState(this.bsp, cpu);
     this.post({ type: 'vcpu', id: 0, runAddress: this.bsp.runAddress, tid: pthreadSelf(), mmapSize: this.bsp.mmapSize });
     this.aps.selfTid = BigInt(pthreadSelf());

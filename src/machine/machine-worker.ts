@@ -33,7 +33,9 @@ function main(): void {
     machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs);
     exit = machine.run();
   } catch (err) {
-    const message = err instanceof TkvmError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`;
+    // A bug in tkvm, not bad input: say so in one line; the stack only with TKVM_DEBUG=1.
+    const detail = process.env.TKVM_DEBUG === '1' ? (err as Error).stack : (err as Error).message;
+    const message = err instanceof TkvmError ? err.message : `internal error: ${detail ?? String(err)} (run with TKVM_DEBUG=1 for details)`;
     exit = { status: 1, message };
   }
   // Stop the AP threads before reporting: the main thread terminates this worker on 'exit',

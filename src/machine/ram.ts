@@ -1,4 +1,4 @@
-import { TkvmError, hex } from '../errors.js';
+import { TkvmError } from '../errors.js';
 import { GuestMemory, type RamChunk } from '../memory/guest-memory.js';
 import { pcRamRegions, type RamRegion } from '../memory/layout.js';
 import { MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE, addressOf, errno, offsetPointer, strerror, sysMadvise, sysMmap, viewOf } from '../kvm/libc.js';
@@ -53,9 +53,4 @@ export function allocateHostRam(bytes: number): HostRam {
     hostOffset += r.size;
   }
   return { memory: new GuestMemory(chunks), slots, regions };
-}
-
-/** Parses nothing; formats a RAM map for debug logs. */
-export function describeRam(ram: HostRam): string {
-  return ram.slots.map((s) => `${hex(s.gpa)}-${hex(s.gpa + s.size - 1)}`).join(', ');
 }

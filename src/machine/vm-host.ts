@@ -85,7 +85,7 @@ export class VmHost {
         resolve(exit);
       };
       worker.on('message', (m: MachineMessage) => this.onMachineMessage(m, finish));
-      worker.on('error', (err) => void finish({ status: 1, message: `internal error in the machine thread: ${err.stack ?? err.message}` }));
+      worker.on('error', (err) => void finish({ status: 1, message: `internal error in the machine thread: ${process.env.TKVM_DEBUG === '1' ? err.stack : err.message}` }));
       worker.on('exit', (code) => void finish({ status: code === 0 ? 0 : 1, message: code === 0 ? undefined : 'the machine thread ended unexpectedly' }));
     });
   }

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockDriver } from '../../../src/block/driver.js';
+import { prng as prngU32 } from '../../../src/devices/test-util.js';
 
 /** Result of running an external tool. */
 export interface Run {
@@ -70,16 +71,10 @@ export function writeRaw(path: string, data: Uint8Array): void {
   writeFileSync(path, data);
 }
 
-/** Small deterministic PRNG (mulberry32) so failures replay. */
+/** Small deterministic PRNG (the devices' mulberry32) as floats in [0, 1), so failures replay. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prngU32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Integer in [0, n). */
