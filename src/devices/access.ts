@@ -26,3 +26,8 @@ export function leValue(data: Uint8Array): number {
   for (let i = n - 1; i >= 0; i--) v = v * 256 + data[i]!;
   return v;
 }
+
+/** Fills `data` (1 to 4 bytes) with the little-endian bytes of `value`: the read side of leValue. */
+export function fillLe(data: Uint8Array, value: number): void {
+  for (let i = 0; i < data.length; i++) data[i] = i < 4 ? (value >>> (8 * i)) & 0xff : 0;
+}
