@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 
 # System packages: gcc/binutils build the test and benchmark guests; qemu-utils and
 # qemu-system-x86 are the references the tests compare against; seabios is the PC firmware;
-# zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock.
-PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux)
+# zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock;
+# grub-rescue-pc (its CD image), syslinux, syslinux-common, mtools, dosfstools and fdisk give the
+# real boot media of the PC machine tests; vncsnapshot is the real VNC client they capture with.
+PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux
+  grub-rescue-pc syslinux syslinux-common mtools dosfstools fdisk vncsnapshot)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
