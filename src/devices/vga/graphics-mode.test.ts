@@ -125,6 +125,7 @@ test('GR6 memory map select decides which part of 0xA0000-0xBFFFF the VGA answer
 
 test('VBE 1024x768x32 through DISPI renders the linear framebuffer', () => {
   const h = new VgaHarness();
+  h.unblank();
   assert.equal(h.readDispi(DISPI.ID), 0xb0c5);
   h.dispi(DISPI.ID, 0xb0c4);
   assert.equal(h.readDispi(DISPI.ID), 0xb0c4);
@@ -153,6 +154,10 @@ test('VBE 1024x768x32 through DISPI renders the linear framebuffer', () => {
   put(1023, 767, 0xabcdef);
   put(512, 384, 0xff0000);
   h.vga.markVramDirty();
+  h.inb(0x3ba); // input status 1 (mono decode at power-on) resets the flip-flop
+  h.outb(0x3c0, 0x00);
+  assert.equal(pixelAt(h.vga.render(), 0, 0), 0, 'blanked with the palette source bit clear');
+  h.unblank();
   const f = h.vga.render();
   assert.equal(f.width, 1024);
   assert.equal(f.height, 768);
@@ -174,6 +179,7 @@ test('VBE 1024x768x32 through DISPI renders the linear framebuffer', () => {
 
 test('VBE 8 bpp uses the DAC (8-bit with DAC_8BIT), 15/16/24 bpp are direct colour', () => {
   const h = new VgaHarness();
+  h.unblank();
   h.dispi(DISPI.XRES, 640);
   h.dispi(DISPI.YRES, 480);
   h.dispi(DISPI.BPP, 8);
@@ -202,6 +208,7 @@ test('VBE 8 bpp uses the DAC (8-bit with DAC_8BIT), 15/16/24 bpp are direct colo
 
 test('VBE virtual width and X offset move the visible window', () => {
   const h = new VgaHarness();
+  h.unblank();
   h.dispi(DISPI.XRES, 640);
   h.dispi(DISPI.YRES, 480);
   h.dispi(DISPI.BPP, 32);

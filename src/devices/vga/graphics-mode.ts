@@ -5,7 +5,9 @@
  * CGA 4-colour interleaved (modes 4/5) or 256-colour (mode 13h and unchained "mode X"); the CRTC
  * gives the size, start address, row offset, scan-line repetition and the CGA/Hercules bank bits
  * (CR17 bits 0-1). Screens are rendered at their logical size (mode 13h is 320x200).
- * VBE: 4, 8 (through the DAC), 15, 16, 24 and 32 bpp with the virtual width and X/Y offsets.
+ * VBE: 4 (planar, through the attribute controller), 8 (through the DAC), 15, 16, 24 and 32 bpp
+ * with the virtual width and X/Y offsets.
+ * Pixels are stored through a Uint32Array as 0x00RRGGBB: bytes B, G, R, X on little-endian hosts.
  */
 import type { Frame } from '../../display/display.js';
 import type { VbeMode } from './vbe.js';
@@ -93,7 +95,8 @@ export function renderVbe(regs: VgaRegisters, mode: VbeMode, vram: Uint8Array): 
   const frame = blankFrame(width, height);
   const out = new Uint32Array(frame.pixels.buffer);
   const palette = new Uint32Array(256);
-  if (bpp <= 8) for (let i = 0; i < 256; i++) palette[i] = regs.dacColor(i);
+  if (bpp === 8) for (let i = 0; i < 256; i++) palette[i] = regs.dacColor(i);
+  if (bpp === 4) for (let i = 0; i < 16; i++) palette[i] = regs.dacColor(regs.attributeToDac(i));
   for (let y = 0; y < height; y++) {
     const line = startByte + y * lineBytes;
     const p = y * width;
@@ -110,8 +113,11 @@ export function renderVbe(regs: VgaRegisters, mode: VbeMode, vram: Uint8Array): 
 function vbePixel(vram: Uint8Array, bpp: number, line: number, x: number, palette: Uint32Array): number {
   switch (bpp) {
     case 4: {
-      const b = vram[line + (x >> 1)] ?? 0;
-      return palette[(x & 1) === 0 ? b >> 4 : b & 0x0f]!;
+      // Planar: each 4-byte group holds planes 0-3 of eight pixels, leftmost in bit 7.
+      const i = line + (x >> 3) * 4;
+      const bit = 7 - (x & 7);
+      const v = (((vram[i] ?? 0) >> bit) & 1) | ((((vram[i + 1] ?? 0) >> bit) & 1) << 1) | ((((vram[i + 2] ?? 0) >> bit) & 1) << 2) | ((((vram[i + 3] ?? 0) >> bit) & 1) << 3);
+      return palette[v]!;
     }
     case 8:
       return palette[vram[line + x] ?? 0]!;

@@ -132,13 +132,16 @@ export class StdVga implements PciFunction, DisplaySource {
     this.gen++;
   }
 
-  /** The current screen, rendered at its logical size (black while the screen is blanked). */
+  /**
+   * The current screen, rendered at its logical size; black while blanked (attribute palette
+   * source clear or SR1 screen off: QEMU blanks VBE modes the same way, as bochs-drm expects).
+   */
   render(): Frame {
     const mode = this.vbe.mode();
-    if (mode !== undefined) return renderVbe(this.regs, mode, this.vram);
+    if (mode !== undefined) return this.regs.screenOn ? renderVbe(this.regs, mode, this.vram) : blankFrame(mode.width, mode.height);
     const size = this.screenSize();
     if (size === undefined) return blankFrame(640, 480);
-    if (!this.regs.paletteSource) return blankFrame(size.width, size.height);
+    if (!this.regs.screenOn) return blankFrame(size.width, size.height);
     return this.isGraphics() ? renderVgaGraphics(this.regs, this.vram) : renderText(this.regs, this.vram);
   }
 

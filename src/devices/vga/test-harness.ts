@@ -93,6 +93,13 @@ export class VgaHarness {
     return d[0]!;
   }
 
+  /** Turns the screen on as a driver does after a mode set: attribute palette source set. */
+  unblank(): void {
+    this.inb(0x3da);
+    this.inb(0x3ba);
+    this.outb(0x3c0, 0x20);
+  }
+
   /** Writes a DISPI register through 0x1CE/0x1CF. */
   dispi(index: number, value: number): void {
     this.outw(0x1ce, index);

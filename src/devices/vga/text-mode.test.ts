@@ -157,3 +157,19 @@ test('the generation counter moves on writes and on markVramDirty', () => {
   h.vga.markVramDirty();
   assert.ok(h.vga.generation > g1);
 });
+
+test('the screen is black while SR1 turns it off or the attribute palette source is cleared', () => {
+  const h = textScreen();
+  h.loadFont(16, () => 0xff);
+  assert.equal(pixelAt(h.vga.render(), 0, 0), GREY);
+  h.outw(0x3c4, 0x2001);
+  let f = h.vga.render();
+  assert.equal(f.width, 720, 'blank at the same size');
+  assert.equal(pixelAt(f, 0, 0), BLACK);
+  h.outw(0x3c4, 0x0001);
+  h.inb(0x3da);
+  h.outb(0x3c0, 0x00);
+  f = h.vga.render();
+  assert.equal(pixelAt(f, 0, 0), BLACK);
+  assert.equal(h.vga.text()?.length, 25, 'the text is still there');
+});

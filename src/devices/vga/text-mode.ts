@@ -3,6 +3,7 @@
  * the font the BIOS loaded into plane 2 (8- or 9-dot cells, attributes through the attribute
  * controller and DAC, blink shown as steady, the cursor always on), and the screen as text.
  * Character codes are plane 0 and attributes plane 1 of each character clock (see vga-memory.ts).
+ * Pixels are stored through a Uint32Array as 0x00RRGGBB: bytes B, G, R, X on little-endian hosts.
  */
 import type { Frame } from '../../display/display.js';
 import { cp437ToUnicode } from './cp437.js';

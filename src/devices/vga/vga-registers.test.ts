@@ -92,3 +92,11 @@ test('reset returns the registers to power-on and keeps VRAM', () => {
   assert.equal(h.inb(0x3c5), 0);
   assert.equal(h.vga.vram[100], 7);
 });
+
+test('CRTC indexes past CR18 keep what was written, as in QEMU', () => {
+  const h = new VgaHarness();
+  h.outb(0x3c2, 0x01);
+  h.outw(0x3d4, 0xa538);
+  h.outb(0x3d4, 0x38);
+  assert.equal(h.inb(0x3d5), 0xa5);
+});

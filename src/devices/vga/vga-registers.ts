@@ -12,8 +12,6 @@ const SR_MASK = [0x03, 0x3d, 0x0f, 0x3f, 0x0e, 0x00, 0x00, 0xff] as const;
 const GR_MASK = [0x0f, 0x0f, 0x0f, 0x1f, 0x03, 0x7b, 0x0f, 0x0f, 0xff] as const;
 /** Attribute controller register count (0x00-0x0F palette, 0x10-0x14 control). */
 const AR_COUNT = 0x15;
-/** CRT controller register count. */
-const CR_COUNT = 0x19;
 
 /** Input status 1 bits that flip on each read: display enable (0) and vertical retrace (3). */
 const ST01_TOGGLE = 0x09;
@@ -28,7 +26,7 @@ export class VgaRegisters {
   readonly gr = new Uint8Array(16);
   /** Attribute controller registers AR00-AR14. */
   readonly ar = new Uint8Array(32);
-  /** CRT controller registers CR00-CR18. */
+  /** CRT controller registers CR00-CR18 (and the unused indexes up to 0xFF). */
   readonly cr = new Uint8Array(256);
   /** DAC palette: 256 entries of R, G, B (6 bits each, or 8 in 8-bit DAC mode). */
   readonly palette = new Uint8Array(768);
@@ -78,9 +76,9 @@ export class VgaRegisters {
     return (this.misc & 1) !== 0;
   }
 
-  /** The attribute index register's palette address source bit (screen on when set). */
-  get paletteSource(): boolean {
-    return (this.arIndex & AR_PAS) !== 0;
+  /** Whether the screen shows: palette address source set (AR index bit 5), SR1 screen-off clear. */
+  get screenOn(): boolean {
+    return (this.arIndex & AR_PAS) !== 0 && (this.sr[1]! & 0x20) === 0;
   }
 
   /** A port unused by the current CRTC decode (mono ports in colour mode and the reverse). */
@@ -125,7 +123,7 @@ export class VgaRegisters {
         return this.crIndex;
       case 0x3b5:
       case 0x3d5:
-        return this.crIndex < CR_COUNT ? this.cr[this.crIndex]! : 0xff;
+        return this.cr[this.crIndex]!;
       case 0x3ba:
       case 0x3da:
         this.st01 ^= ST01_TOGGLE;
@@ -205,9 +203,11 @@ export class VgaRegisters {
     else if (index === 0x14) this.ar[index] = v & 0x0f;
   }
 
-  /** CR11 bit 7 protects CR00-CR07, except the line compare bit 8 in CR07 (bit 4). */
+  /**
+   * CR11 bit 7 protects CR00-CR07, except the line compare bit 8 in CR07 (bit 4). Indexes past
+   * CR18 hold what was written, as in QEMU (drivers probing for extended CRTCs read them back).
+   */
   private writeCrtc(index: number, v: number): void {
-    if (index >= CR_COUNT) return;
     if ((this.cr[0x11]! & 0x80) !== 0 && index <= 7) {
       if (index === 7) this.cr[7] = (this.cr[7]! & ~0x10) | (v & 0x10);
       return;
