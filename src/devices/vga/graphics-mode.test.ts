@@ -20,15 +20,15 @@ test('mode 13h: chain-4 byte writes become 320x200 pixels through the DAC', () =
   h.writeb(0xa0000 + 199 * 320 + 319, 0x42);
   assert.equal(h.readb(0xa0000 + 10 * 320 + 7), 0x21);
   const f = h.vga.render();
-  assert.equal(f.width, 320);
-  assert.equal(f.height, 200);
-  assert.equal(pixelAt(f, 7, 10), 0xff0000);
-  assert.equal(pixelAt(f, 319, 199), 0x00ff82);
-  assert.equal(pixelAt(f, 8, 10), 0x000000);
+  assert.equal(f.width, 640, 'QEMU shows mode 13h as 640x400, each pixel 2x2');
+  assert.equal(f.height, 400);
+  for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) assert.equal(pixelAt(f, 14 + dx, 20 + dy), 0xff0000);
+  assert.equal(pixelAt(f, 639, 399), 0x00ff82);
+  assert.equal(pixelAt(f, 16, 20), 0x000000);
   assert.equal(h.vga.text(), undefined);
   // The pel mask applies to every pixel.
   h.outb(0x3c6, 0x0f);
-  assert.equal(pixelAt(h.vga.render(), 7, 10), 0x000000, '0x21 & 0x0f = DAC 1, black');
+  assert.equal(pixelAt(h.vga.render(), 14, 20), 0x000000, '0x21 & 0x0f = DAC 1, black');
 });
 
 test('mode 12h: write mode 2 with the bit mask sets single 16-colour pixels', () => {
@@ -222,4 +222,53 @@ test('VBE virtual width and X offset move the visible window', () => {
   assert.equal(pixelAt(h.vga.render(), 100, 2), 0x030201);
   h.dispi(DISPI.X_OFFSET, 5000);
   assert.equal(h.readDispi(DISPI.X_OFFSET), 640, 'clamped to virtual width - XRES');
+});
+
+/** The 0xRRGGBB colour of DAC entry `i` as loadEgaPalette sets it. */
+function egaColor(i: number): number {
+  const c8 = (c: number): number => (c << 2) | (c >> 4);
+  const r = 42 * ((i >> 2) & 1) + 21 * ((i >> 5) & 1);
+  const g = 42 * ((i >> 1) & 1) + 21 * ((i >> 4) & 1);
+  const b = 42 * (i & 1) + 21 * ((i >> 3) & 1);
+  return (c8(r) << 16) | (c8(g) << 8) | c8(b);
+}
+
+test('CGA mode 4 addressing: odd rows come from the bank at 0xBA000', () => {
+  const h = new VgaHarness();
+  h.setMode({
+    misc: 0x63,
+    sequencer: [0x09, 0x03, 0x00, 0x02],
+    crtc: [0x2d, 0x27, 0x28, 0x90, 0x2b, 0x80, 0xbf, 0x1f, 0x00, 0xc1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x8e, 0x8f, 0x14, 0x00, 0x96, 0xb9, 0xa2, 0xff],
+    attribute: [0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00],
+    graphics: [0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x0f, 0x00, 0xff],
+  });
+  h.loadEgaPalette();
+  h.writeb(0xb8000, 0xc0); // row 0, pixel 0: colour 3
+  h.writeb(0xba000, 0x40); // row 1, pixel 0: colour 1
+  h.writeb(0xb8000 + 80, 0x80); // row 2, pixel 0: colour 2
+  const f = h.vga.render();
+  assert.equal(f.width, 640);
+  assert.equal(f.height, 400);
+  const at = (x: number, row: number): number => pixelAt(f, x * 2, row * 2);
+  assert.equal(at(0, 0), egaColor(0x17), 'colour 3 -> AR3 = 0x17');
+  assert.equal(at(0, 1), egaColor(0x13), 'colour 1 -> AR1 = 0x13 (from the odd bank)');
+  assert.equal(at(0, 2), egaColor(0x15), 'colour 2 -> AR2 = 0x15 (row 2: back in the even bank, next line)');
+  assert.equal(at(1, 0), 0x000000);
+});
+
+test('the line compare restarts the display at address 0 (split screen)', () => {
+  const h = new VgaHarness();
+  h.setMode(MODE_12H);
+  h.loadEgaPalette();
+  h.outw(0x3c4, 0x0f02);
+  for (let i = 0; i < 80; i++) h.writeb(0xa0000 + i, 0xff); // line 0 white
+  h.outw(0x3d4, 0x0011); // unprotect
+  h.outw(0x3d4, 0x500c); // start address 0x5000: a black screen
+  h.outw(0x3d4, 0x6418); // line compare 100 (CR7 bit 4 and CR9 bit 6 cleared)
+  h.outw(0x3d4, 0x2e07);
+  h.outw(0x3d4, 0x0009);
+  const f = h.vga.render();
+  assert.equal(pixelAt(f, 0, 100), 0x000000);
+  assert.equal(pixelAt(f, 0, 101), 0xffffff, 'the line after the compare shows address 0');
+  assert.equal(pixelAt(f, 0, 102), 0x000000);
 });

@@ -4,7 +4,7 @@
  * VGA: the graphics controller's shift mode (GR5 bits 5-6) picks 16-colour planar (modes 0Dh-12h),
  * CGA 4-colour interleaved (modes 4/5) or 256-colour (mode 13h and unchained "mode X"); the CRTC
  * gives the size, start address, row offset, scan-line repetition and the CGA/Hercules bank bits
- * (CR17 bits 0-1). Screens are rendered at their logical size (mode 13h is 320x200).
+ * (CR17 bits 0-1). Screen sizes are QEMU's (mode 13h is 640x400 with 2x2 pixels).
  * VBE: 4 (planar, through the attribute controller), 8 (through the DAC), 15, 16, 24 and 32 bpp
  * with the virtual width and X/Y offsets.
  * Pixels are stored through a Uint32Array as 0x00RRGGBB: bytes B, G, R, X on little-endian hosts.
@@ -18,73 +18,92 @@ export function blankFrame(width: number, height: number): Frame {
   return { width, height, pixels: new Uint8Array(width * height * 4) };
 }
 
-/** Logical size of a VGA graphics screen. */
+/**
+ * Size of a VGA graphics screen as QEMU shows it: (CR1 + 1) * 8 dots wide (doubled in 16- and
+ * 4-colour modes when SR1 halves the dot clock) by the displayed scan lines (mode 13h is 640x400
+ * with each pixel drawn 2x2, mode 12h 640x480).
+ */
 export function vgaGraphicsSize(regs: VgaRegisters): { width: number; height: number } {
-  const { cr, gr } = regs;
-  const shift = (gr[5]! >> 5) & 3;
-  const chars = cr[1]! + 1;
-  const width = shift >= 2 ? chars * 4 : chars * 8;
-  const scan = (cr[9]! & 0x1f) + 1;
-  let height = regs.displayedScanLines >> ((cr[9]! & 0x80) !== 0 ? 1 : 0);
-  // Without CGA/Hercules banking every scan line of a row repeats the same data: one line each.
-  if ((cr[0x17]! & 3) === 3) height = Math.floor(height / scan);
-  return { width, height: Math.max(1, height) };
+  const shift = (regs.gr[5]! >> 5) & 3;
+  const dots = (regs.cr[1]! + 1) * 8;
+  const width = shift <= 1 && (regs.sr[1]! & 8) !== 0 ? dots * 2 : dots;
+  return { width, height: regs.displayedScanLines };
 }
 
-/** Draws a VGA graphics mode. */
+/** The scan line after which the CRTC restarts at address 0 (CR18 with its overflow bits). */
+export function lineCompare(regs: VgaRegisters): number {
+  const cr = regs.cr;
+  return cr[0x18]! | ((cr[0x07]! & 0x10) << 4) | ((cr[0x09]! & 0x40) << 3);
+}
+
+/**
+ * Draws a VGA graphics mode. Each character row of scan lines repeats the same data (CR9 maximum
+ * scan line, doubled by CR9 bit 7) except in CGA/Hercules addressing (CR17 bits 0-1 clear), where
+ * the row counter's low bits pick the interleaved banks; the line compare restarts at address 0.
+ */
 export function renderVgaGraphics(regs: VgaRegisters, vram: Uint8Array): Frame {
-  const { cr, gr, ar, sr } = regs;
+  const { cr, gr, ar } = regs;
   const { width, height } = vgaGraphicsSize(regs);
   const frame = blankFrame(width, height);
   const out = new Uint32Array(frame.pixels.buffer);
   const shift = (gr[5]! >> 5) & 3;
-  const scan = (cr[9]! & 0x1f) + 1;
-  const banked = (cr[0x17]! & 3) !== 3;
-  // The CGA bank step (CPU 0x2000) in planar offsets: halved when odd/even addressing packs planes.
-  const bankStep = (sr[4]! & 0x04) === 0 ? 0x1000 : 0x2000;
-  const planeMask = ar[0x12]! & 0x0f;
+  const doubleScan = cr[9]! >> 7;
+  const multiScan = shift === 1 ? doubleScan : (((cr[9]! & 0x1f) + 1) << doubleScan) - 1;
+  const mode = cr[0x17]!;
+  // CGA bank bit in planar offsets: CPU 0x2000, halved in word mode where odd/even packs planes.
+  const cgaBit = (mode & 0x40) !== 0 ? 0x2000 : 0x1000;
+  const stepMask = (mode & 3) ^ 3;
+  const compare = lineCompare(regs);
+  const sourcePixels = shift >= 2 ? ((cr[1]! + 1) * 4) : (cr[1]! + 1) * 8;
+  const rep = width / sourcePixels;
   const attrColors = new Uint32Array(16);
-  for (let i = 0; i < 16; i++) attrColors[i] = regs.dacColor(regs.attributeToDac(i & planeMask));
+  for (let i = 0; i < 16; i++) attrColors[i] = regs.dacColor(regs.attributeToDac(i & ar[0x12]!));
+  const dac = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) dac[i] = regs.dacColor(i);
   const limit = vram.length >> 2;
+  const line = new Uint32Array(sourcePixels);
+  let rowAddr = regs.startAddress;
+  let row = 0;
+  let multiRun = multiScan;
   for (let y = 0; y < height; y++) {
-    let addr: number;
-    if (banked) {
-      const row = Math.floor(y / scan);
-      const s = y % scan;
-      addr = regs.startAddress + row * regs.lineOffset;
-      if ((cr[0x17]! & 1) === 0 && (s & 1) !== 0) addr += bankStep;
-      if ((cr[0x17]! & 2) === 0 && (s & 2) !== 0) addr += bankStep * 2;
-    } else {
-      addr = regs.startAddress + y * regs.lineOffset;
-    }
-    let p = y * width;
-    for (let x = 0; x < width; ) {
+    let addr = rowAddr;
+    if ((mode & 1) === 0) addr = (addr & ~cgaBit) | ((row & 1) !== 0 ? cgaBit : 0);
+    if ((mode & 2) === 0) addr = (addr & ~0x2000) | ((row & 2) !== 0 ? 0x2000 : 0);
+    for (let x = 0; x < sourcePixels; ) {
       const i = (addr++ % limit) * 4;
       const b0 = vram[i]!;
       const b1 = vram[i + 1]!;
       const b2 = vram[i + 2]!;
       const b3 = vram[i + 3]!;
       if (shift >= 2) {
-        out[p++] = regs.dacColor(b0);
-        out[p++] = regs.dacColor(b1);
-        out[p++] = regs.dacColor(b2);
-        out[p++] = regs.dacColor(b3);
-        x += 4;
+        line[x++] = dac[b0]!;
+        line[x++] = dac[b1]!;
+        line[x++] = dac[b2]!;
+        line[x++] = dac[b3]!;
       } else if (shift === 1) {
         for (let k = 0; k < 8; k++) {
           const lo = k < 4 ? b0 : b1;
           const hi = k < 4 ? b2 : b3;
           const bit = 6 - (k & 3) * 2;
-          out[p++] = attrColors[((lo >> bit) & 3) | (((hi >> bit) & 3) << 2)]!;
+          line[x++] = attrColors[((lo >> bit) & 3) | (((hi >> bit) & 3) << 2)]!;
         }
-        x += 8;
       } else {
         for (let bit = 7; bit >= 0; bit--) {
-          out[p++] = attrColors[((b0 >> bit) & 1) | (((b1 >> bit) & 1) << 1) | (((b2 >> bit) & 1) << 2) | (((b3 >> bit) & 1) << 3)]!;
+          line[x++] = attrColors[((b0 >> bit) & 1) | (((b1 >> bit) & 1) << 1) | (((b2 >> bit) & 1) << 2) | (((b3 >> bit) & 1) << 3)]!;
         }
-        x += 8;
       }
     }
+    let p = y * width;
+    if (rep === 1) out.set(line, p);
+    else for (let x = 0; x < sourcePixels; x++) for (let r = 0; r < rep; r++) out[p++] = line[x]!;
+    if (multiRun === 0) {
+      if ((row & stepMask) === stepMask) rowAddr += regs.lineOffset;
+      row++;
+      multiRun = multiScan;
+    } else {
+      multiRun--;
+    }
+    if (y === compare) rowAddr = 0;
   }
   return frame;
 }

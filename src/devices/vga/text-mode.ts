@@ -7,13 +7,14 @@
  */
 import type { Frame } from '../../display/display.js';
 import { cp437ToUnicode } from './cp437.js';
+import { lineCompare } from './graphics-mode.js';
 import type { VgaRegisters } from './vga-registers.js';
 
 /** What the CRTC and sequencer make of the screen in a text mode. */
 export interface TextGeometry {
   readonly cols: number;
   readonly rows: number;
-  /** Dots per character: 9, or 8 when SR1 bit 0 is set. */
+  /** Dots per character: 9, or 8 when SR1 bit 0 is set or the dot clock is halved. */
   readonly cellWidth: number;
   /** Scan lines per character row (CR9 maximum scan line + 1). */
   readonly cellHeight: number;
@@ -23,17 +24,30 @@ export interface TextGeometry {
   readonly start: number;
   /** Planar offsets between rows. */
   readonly offset: number;
+  /** Planar offset of each row's first character (the line compare restarts at 0). */
+  readonly rowStarts: readonly number[];
 }
 
-/** The text screen's geometry (callers check that the graphics controller is in text mode). */
+/**
+ * The text screen's geometry, sized as QEMU does: 9- or 8-dot cells, 16 pixels wide when the dot
+ * clock is halved, rows = displayed scan lines / cell height.
+ */
 export function textGeometry(regs: VgaRegisters): TextGeometry {
   const { cr, sr } = regs;
   const cols = cr[1]! + 1;
   const cellHeight = (cr[9]! & 0x1f) + 1;
-  const scanLines = regs.displayedScanLines >> ((cr[9]! & 0x80) !== 0 ? 1 : 0);
-  const rows = Math.max(1, Math.floor(scanLines / cellHeight));
+  const rows = Math.max(1, Math.floor(regs.displayedScanLines / cellHeight));
   const offset = regs.lineOffset || cols;
-  return { cols, rows, cellWidth: (sr[1]! & 1) !== 0 ? 8 : 9, cellHeight, dotWidth: (sr[1]! & 8) !== 0 ? 2 : 1, start: regs.startAddress, offset };
+  const halved = (sr[1]! & 8) !== 0;
+  const compare = lineCompare(regs);
+  const rowStarts: number[] = [];
+  let at = regs.startAddress;
+  for (let row = 0; row < rows; row++) {
+    rowStarts.push(at);
+    at += offset;
+    if (row * cellHeight < compare && (row + 1) * cellHeight >= compare) at = 0;
+  }
+  return { cols, rows, cellWidth: (sr[1]! & 1) !== 0 || halved ? 8 : 9, cellHeight, dotWidth: halved ? 2 : 1, start: regs.startAddress, offset, rowStarts };
 }
 
 /** Planar offset in plane 2 of the character map (0-7) chosen by SR3. */
@@ -55,7 +69,7 @@ export function textScreen(regs: VgaRegisters, vram: Uint8Array): string[] {
 
 /** VRAM index of the character byte (plane 0) of a cell; its attribute is the next byte. */
 function cellIndex(g: TextGeometry, row: number, col: number, vramLength: number): number {
-  return ((g.start + row * g.offset + col) * 4) % vramLength;
+  return ((g.rowStarts[row]! + col) * 4) % vramLength;
 }
 
 /** Draws the text screen into a new frame. */
