@@ -172,9 +172,13 @@ test('VBE 1024x768x32 through DISPI renders the linear framebuffer', () => {
   h.dispi(DISPI.BANK, 1);
   h.writeb(0xa0000 + 4, 0x99);
   assert.equal(vram[0x10004], 0x99);
-  // Disabling returns to the VGA.
+  // Disabling returns to the VGA, whose CRTC the enable programmed with the mode's size.
   h.dispi(DISPI.ENABLE, 0);
-  assert.notEqual(h.vga.render().width, 1024);
+  assert.equal(h.vga.vbe.mode(), undefined);
+  h.outb(0x3c2, 0x01);
+  h.outb(0x3d4, 0x01);
+  assert.equal(h.inb(0x3d5), 1024 / 8 - 1);
+  assert.equal(h.vga.render().height, 768);
 });
 
 test('VBE 8 bpp uses the DAC (8-bit with DAC_8BIT), 15/16/24 bpp are direct colour', () => {
@@ -220,8 +224,14 @@ test('VBE virtual width and X offset move the visible window', () => {
   h.vga.vram.set([0x01, 0x02, 0x03], i);
   h.dispi(DISPI.X_OFFSET, 600);
   assert.equal(pixelAt(h.vga.render(), 100, 2), 0x030201);
-  h.dispi(DISPI.X_OFFSET, 5000);
-  assert.equal(h.readDispi(DISPI.X_OFFSET), 640, 'clamped to virtual width - XRES');
+  h.dispi(DISPI.Y_OFFSET, 3000);
+  assert.equal(h.readDispi(DISPI.Y_OFFSET), 0, 'a window past the end of VRAM falls back to line 0, as in QEMU');
+  h.dispi(DISPI.ENABLE, 0);
+  h.dispi(DISPI.XRES, 1001);
+  h.dispi(DISPI.BPP, 7);
+  h.dispi(DISPI.ENABLE, DISPI_ENABLE.ENABLED);
+  assert.equal(h.readDispi(DISPI.XRES), 1000, 'widths are multiples of 8');
+  assert.equal(h.readDispi(DISPI.BPP), 8, 'unknown depths become 8 bpp');
 });
 
 /** The 0xRRGGBB colour of DAC entry `i` as loadEgaPalette sets it. */

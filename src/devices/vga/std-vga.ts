@@ -105,7 +105,7 @@ export class StdVga implements PciFunction, DisplaySource {
     if (this.rom !== undefined && this.rom.length > 0) this.config.setRom(pow2At(Math.max(this.rom.length, 2048)));
     this.ioPorts = portView(this.regs, VGA_IO_BASE);
     this.vbePorts = new VbePorts(this.vbe);
-    this.lowMemory = new VgaMemoryWindow(this.regs, this.vram, () => (this.vbe.enabled ? this.vbe.bankOffset : 0), bump);
+    this.lowMemory = new VgaMemoryWindow(this.regs, this.vram, () => this.vbe.bankOffset, bump);
     this.framebuffer = linearView(this.vram, bump);
     this.mmio = this.mmioBar();
   }

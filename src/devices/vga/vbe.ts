@@ -48,16 +48,15 @@ export interface VbeMode {
   readonly startByte: number;
 }
 
-/** Bytes per pixel of a depth (4 bpp counts as 0: it is planar). */
-export function bytesPerPixel(bpp: number): number {
-  return bpp === 15 ? 2 : bpp >> 3;
-}
-
 /** The DISPI register block. */
 export class BochsVbe {
   /** Registers as the guest reads them back. */
   readonly regs = new Uint16Array(DISPI_REGISTERS);
   private index = 0;
+  private bank = 0;
+  /** Bytes per framebuffer line and the first displayed byte, kept by fixup() while enabled. */
+  private lineBytes = 0;
+  private startByte = 0;
 
   /** `vram` is cleared on enable (unless NOCLEARMEM); `vga` gets the register setup of a linear mode. */
   constructor(
@@ -68,14 +67,13 @@ export class BochsVbe {
     this.reset();
   }
 
-  /** Power-on state: disabled, 640x480x8 programmed, ID 0xB0C5. */
+  /** Power-on state: everything zero except the ID (0xB0C5), as in QEMU. */
   reset(): void {
     this.regs.fill(0);
     this.regs[DISPI.ID] = DISPI_ID5;
-    this.regs[DISPI.XRES] = 640;
-    this.regs[DISPI.YRES] = 480;
-    this.regs[DISPI.BPP] = 8;
     this.index = 0;
+    this.bank = 0;
+    this.lineBytes = this.startByte = 0;
   }
 
   /** Whether a linear mode is on (the renderer then ignores the VGA CRTC). */
@@ -83,20 +81,16 @@ export class BochsVbe {
     return (this.regs[DISPI.ENABLE]! & DISPI_ENABLE.ENABLED) !== 0;
   }
 
-  /** The current bank: its byte offset in VRAM, added to legacy window accesses in the 64 KiB map. */
+  /** The current bank's byte offset in VRAM, added to legacy window accesses in the 64 KiB map. */
   get bankOffset(): number {
-    return this.regs[DISPI.BANK]! * 0x10000;
+    return this.bank;
   }
 
   /** The mode to display, or undefined while disabled. */
   mode(): VbeMode | undefined {
     if (!this.enabled) return undefined;
     const r = this.regs;
-    const bpp = r[DISPI.BPP]!;
-    const bytes = bytesPerPixel(bpp);
-    const lineBytes = bytes === 0 ? r[DISPI.VIRT_WIDTH]! >> 1 : r[DISPI.VIRT_WIDTH]! * bytes;
-    const startByte = r[DISPI.Y_OFFSET]! * lineBytes + (bytes === 0 ? r[DISPI.X_OFFSET]! >> 1 : r[DISPI.X_OFFSET]! * bytes);
-    return { width: r[DISPI.XRES]!, height: r[DISPI.YRES]!, bpp, lineBytes, startByte };
+    return { width: r[DISPI.XRES]!, height: r[DISPI.YRES]!, bpp: r[DISPI.BPP]!, lineBytes: this.lineBytes, startByte: this.startByte };
   }
 
   /** The index register (port 0x1CE). */
@@ -132,7 +126,7 @@ export class BochsVbe {
     return r[index]!;
   }
 
-  /** Writes register `index` directly; values are sanitized so the mode always fits in VRAM. */
+  /** Writes register `index` directly; while enabled, values are corrected so the mode fits in VRAM. */
   writeRegister(index: number, value: number): void {
     const v = value & 0xffff;
     const r = this.regs;
@@ -143,21 +137,20 @@ export class BochsVbe {
       case DISPI.XRES:
       case DISPI.YRES:
       case DISPI.BPP:
-        if (!this.enabled) r[index] = v;
-        break;
-      case DISPI.ENABLE:
-        this.writeEnable(v);
-        break;
-      case DISPI.BANK: {
-        const banks = Math.max(1, Math.floor(this.vram.length / 0x10000));
-        r[DISPI.BANK] = v < banks ? v : v & (banks - 1);
-        break;
-      }
       case DISPI.VIRT_WIDTH:
       case DISPI.X_OFFSET:
       case DISPI.Y_OFFSET:
         r[index] = v;
         this.fixup();
+        break;
+      case DISPI.BANK: {
+        const mask = Math.max(1, Math.floor(this.vram.length / 0x10000)) - 1;
+        r[DISPI.BANK] = v & (r[DISPI.BPP] === 4 ? mask >> 2 : mask);
+        this.bank = r[DISPI.BANK]! * 0x10000;
+        break;
+      }
+      case DISPI.ENABLE:
+        this.writeEnable(v);
         break;
       default:
         return;
@@ -167,52 +160,73 @@ export class BochsVbe {
 
   private writeEnable(v: number): void {
     const r = this.regs;
-    const wasEnabled = this.enabled;
-    r[DISPI.ENABLE] = v & (DISPI_ENABLE.ENABLED | DISPI_ENABLE.GETCAPS | DISPI_ENABLE.DAC_8BIT | DISPI_ENABLE.LFB_ENABLED | DISPI_ENABLE.NOCLEARMEM);
+    if ((v & DISPI_ENABLE.ENABLED) !== 0 && !this.enabled) {
+      r[DISPI.VIRT_WIDTH] = r[DISPI.X_OFFSET] = r[DISPI.Y_OFFSET] = 0;
+      r[DISPI.ENABLE] = r[DISPI.ENABLE]! | DISPI_ENABLE.ENABLED;
+      this.fixup();
+      if ((v & DISPI_ENABLE.NOCLEARMEM) === 0) this.vram.fill(0, 0, Math.min(this.vram.length, r[DISPI.YRES]! * this.lineBytes));
+      this.setupVga();
+    } else {
+      this.bank = 0;
+    }
     this.vga.dac8bit = (v & DISPI_ENABLE.DAC_8BIT) !== 0;
-    if ((v & DISPI_ENABLE.ENABLED) === 0) {
-      r[DISPI.BANK] = 0;
-      return;
-    }
-    if (wasEnabled) return;
-    if (!VALID_BPP.includes(r[DISPI.BPP]!)) r[DISPI.BPP] = 8;
-    r[DISPI.XRES] = Math.min(DISPI_MAX.XRES, Math.max(8, r[DISPI.XRES]! & ~7));
-    r[DISPI.YRES] = Math.min(DISPI_MAX.YRES, Math.max(1, r[DISPI.YRES]!));
-    r[DISPI.VIRT_WIDTH] = r[DISPI.XRES]!;
-    r[DISPI.VIRT_HEIGHT] = r[DISPI.YRES]!;
-    r[DISPI.X_OFFSET] = r[DISPI.Y_OFFSET] = r[DISPI.BANK] = 0;
-    this.fixup();
-    const m = this.mode()!;
-    if ((v & DISPI_ENABLE.NOCLEARMEM) === 0) this.vram.fill(0, 0, Math.min(this.vram.length, m.lineBytes * r[DISPI.YRES]!));
-    this.setupVga();
-  }
-
-  /** Keeps the virtual screen and the offsets inside VRAM (and the visible mode inside it). */
-  private fixup(): void {
-    const r = this.regs;
-    const bytes = bytesPerPixel(r[DISPI.BPP]!);
-    if (r[DISPI.VIRT_WIDTH]! < r[DISPI.XRES]!) r[DISPI.VIRT_WIDTH] = r[DISPI.XRES]!;
-    const lineBytes = Math.max(1, bytes === 0 ? r[DISPI.VIRT_WIDTH]! >> 1 : r[DISPI.VIRT_WIDTH]! * bytes);
-    const maxLines = Math.floor(this.vram.length / lineBytes);
-    if (maxLines < r[DISPI.YRES]!) {
-      // The mode does not fit at all: shrink it so rendering stays inside VRAM.
-      r[DISPI.YRES] = Math.min(r[DISPI.YRES]!, maxLines);
-    }
-    r[DISPI.VIRT_HEIGHT] = Math.min(0xffff, maxLines);
-    if (r[DISPI.X_OFFSET]! > r[DISPI.VIRT_WIDTH]! - r[DISPI.XRES]!) r[DISPI.X_OFFSET] = r[DISPI.VIRT_WIDTH]! - r[DISPI.XRES]!;
-    if (r[DISPI.Y_OFFSET]! > maxLines - r[DISPI.YRES]!) r[DISPI.Y_OFFSET] = maxLines - r[DISPI.YRES]!;
+    r[DISPI.ENABLE] = v;
   }
 
   /**
-   * Puts the VGA in the state a linear mode needs for banked access through 0xA0000: graphics
-   * mode, 64 KiB map, chain-4 with all planes writable (as QEMU does on enable).
+   * While enabled, brings the registers to the nearest valid mode the way QEMU does: a known
+   * depth, widths multiples of 8 within the maxima, the height and offsets inside VRAM.
+   */
+  private fixup(): void {
+    if (!this.enabled) return;
+    const r = this.regs;
+    if (!VALID_BPP.includes(r[DISPI.BPP]!)) r[DISPI.BPP] = 8;
+    const bits = r[DISPI.BPP] === 15 ? 16 : r[DISPI.BPP]!;
+    r[DISPI.XRES] = Math.min(DISPI_MAX.XRES, r[DISPI.XRES]! & ~7 || 8);
+    r[DISPI.VIRT_WIDTH] = Math.max(r[DISPI.XRES]!, Math.min(DISPI_MAX.XRES, r[DISPI.VIRT_WIDTH]! & ~7));
+    const lineBytes = (r[DISPI.VIRT_WIDTH]! * bits) / 8;
+    const maxY = Math.floor(this.vram.length / lineBytes);
+    r[DISPI.YRES] = Math.min(DISPI_MAX.YRES, maxY, r[DISPI.YRES]! || 1);
+    r[DISPI.X_OFFSET] = Math.min(DISPI_MAX.XRES, r[DISPI.X_OFFSET]!);
+    r[DISPI.Y_OFFSET] = Math.min(DISPI_MAX.YRES, r[DISPI.Y_OFFSET]!);
+    const visible = r[DISPI.YRES]! * lineBytes;
+    let start = Math.floor((r[DISPI.X_OFFSET]! * bits) / 8) + r[DISPI.Y_OFFSET]! * lineBytes;
+    if (start + visible > this.vram.length) {
+      r[DISPI.Y_OFFSET] = 0;
+      start = Math.floor((r[DISPI.X_OFFSET]! * bits) / 8);
+      if (start + visible > this.vram.length) r[DISPI.X_OFFSET] = start = 0;
+    }
+    r[DISPI.VIRT_HEIGHT] = Math.min(0xffff, maxY);
+    this.lineBytes = lineBytes;
+    this.startByte = start & ~3;
+  }
+
+  /**
+   * Puts the VGA in the state of a linear mode, as QEMU does on enable: graphics mode with the
+   * 64 KiB map, no CGA addressing, CRTC width/height/offset of the mode, the line compare out of
+   * the way, and chain-4 with every plane writable (planar for 4 bpp) so banked access is linear.
    */
   private setupVga(): void {
-    const { gr, sr } = this.vga;
+    const { gr, sr, cr } = this.vga;
+    const r = this.regs;
     gr[6] = (gr[6]! & ~0x0c) | 0x05;
-    gr[5] = (gr[5]! & ~0x70) | 0x40;
-    sr[4] = sr[4]! | 0x08;
-    sr[2] = 0x0f;
+    cr[0x17] = cr[0x17]! | 3;
+    cr[0x13] = (this.lineBytes >> 3) & 0xff;
+    cr[0x01] = ((r[DISPI.XRES]! >> 3) - 1) & 0xff;
+    const h = r[DISPI.YRES]! - 1;
+    cr[0x12] = h & 0xff;
+    cr[0x07] = (cr[0x07]! & ~0x42) | ((h >> 7) & 0x02) | ((h >> 3) & 0x40) | 0x10;
+    cr[0x18] = 0xff;
+    cr[0x09] = (cr[0x09]! | 0x40) & ~0x9f;
+    let shift = 2;
+    if (r[DISPI.BPP] === 4) {
+      shift = 0;
+      sr[1] = sr[1]! & ~8;
+    } else {
+      sr[4] = sr[4]! | 0x08;
+      sr[2] = sr[2]! | 0x0f;
+    }
+    gr[5] = (gr[5]! & ~0x60) | (shift << 5);
   }
 }
 

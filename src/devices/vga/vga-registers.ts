@@ -88,7 +88,7 @@ export class VgaRegisters {
     return false;
   }
 
-  /** Reads the byte register at I/O `port`; unimplemented ports read 0xFF. */
+  /** Reads the byte register at I/O `port`; unimplemented ports read 0 (as in QEMU). */
   readPort(port: number): number {
     if (this.ignored(port)) return 0xff;
     switch (port) {
@@ -130,7 +130,7 @@ export class VgaRegisters {
         this.arFlipFlop = false;
         return this.st01;
       default:
-        return 0xff;
+        return 0;
     }
   }
 
