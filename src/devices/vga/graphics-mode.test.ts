@@ -131,6 +131,8 @@ test('VBE 1024x768x32 through DISPI renders the linear framebuffer', () => {
   assert.equal(h.readDispi(DISPI.ID), 0xb0c4);
   h.dispi(DISPI.ID, 0x1234);
   assert.equal(h.readDispi(DISPI.ID), 0xb0c4, 'bad IDs are ignored');
+  assert.equal(h.inw(0x1d0), 0xb0c4, 'data alias at 0x1D0');
+  assert.equal(h.inw(0x1ce), DISPI.ID, 'the index reads back');
   assert.equal(h.readDispi(DISPI.VIDEO_MEMORY_64K), 256);
   h.dispi(DISPI.ENABLE, DISPI_ENABLE.GETCAPS);
   assert.equal(h.readDispi(DISPI.XRES), 16000);

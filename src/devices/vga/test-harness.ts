@@ -62,20 +62,24 @@ export class VgaHarness {
     this.mmio.insert(VGA_WINDOW_BASE, VGA_WINDOW_SIZE, 'vga-lowmem', this.vga.lowMemory);
   }
 
+  /** A byte write to I/O `port`. */
   outb(port: number, value: number): void {
     this.pio.write(port, Uint8Array.of(value & 0xff));
   }
 
+  /** A word write to I/O `port` (index/data pairs in one access, as BIOSes do). */
   outw(port: number, value: number): void {
     this.pio.write(port, Uint8Array.of(value & 0xff, (value >> 8) & 0xff));
   }
 
+  /** A byte read from I/O `port`. */
   inb(port: number): number {
     const d = new Uint8Array(1);
     this.pio.read(port, d);
     return d[0]!;
   }
 
+  /** A word read from I/O `port`. */
   inw(port: number): number {
     const d = new Uint8Array(2);
     this.pio.read(port, d);
@@ -87,6 +91,7 @@ export class VgaHarness {
     this.mmio.write(addr, Uint8Array.of(value & 0xff));
   }
 
+  /** A byte read from guest-physical `addr`. */
   readb(addr: number): number {
     const d = new Uint8Array(1);
     this.mmio.read(addr, d);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { MODE_03H, VgaHarness, pixelAt } from './test-harness.js';
 
 /** A recognisable synthetic font: each line of each glyph differs. */
@@ -172,4 +173,28 @@ test('the screen is black while SR1 turns it off or the attribute palette source
   f = h.vga.render();
   assert.equal(pixelAt(f, 0, 0), BLACK);
   assert.equal(h.vga.text()?.length, 25, 'the text is still there');
+});
+
+const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin';
+
+test('the VGA BIOS\'s own 8x16 font renders text as the BIOS would show it', { skip: existsSync(VGABIOS) ? false : `${VGABIOS} is not installed (Debian package seabios)` }, () => {
+  const rom = readFileSync(VGABIOS);
+  // The IBM 8x16 'A' locates the font table inside the ROM image.
+  const glyphA = Buffer.from([0x00, 0x00, 0x10, 0x38, 0x6c, 0xc6, 0xc6, 0xfe, 0xc6, 0xc6, 0xc6, 0xc6, 0x00, 0x00, 0x00, 0x00]);
+  const base = rom.indexOf(glyphA) - 0x41 * 16;
+  assert.ok(base >= 0, 'font found in the ROM');
+  const h = textScreen();
+  h.loadFont(16, (ch, line) => rom[base + ch * 16 + line]!);
+  h.outw(0x3d4, 0x200a); // cursor off
+  puts(h, 0, 0, 'GNU GRUB', 0x07);
+  const f = h.vga.render();
+  for (const [i, ch] of [...'GNU GRUB'].entries()) {
+    for (let line = 0; line < 16; line++) {
+      const bits = rom[base + ch.charCodeAt(0) * 16 + line]!;
+      let seen = 0;
+      for (let x = 0; x < 8; x++) if (pixelAt(f, i * 9 + x, line) === GREY) seen |= 0x80 >> x;
+      assert.equal(seen, bits, `${ch} line ${line}`);
+    }
+  }
+  assert.equal(h.vga.text()?.[0], 'GNU GRUB');
 });
