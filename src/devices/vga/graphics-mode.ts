@@ -119,13 +119,44 @@ export function renderVbe(regs: VgaRegisters, mode: VbeMode, vram: Uint8Array): 
   for (let y = 0; y < height; y++) {
     const line = startByte + y * lineBytes;
     const p = y * width;
-    if (bpp === 32 && line + width * 4 <= vram.length) {
-      frame.pixels.set(vram.subarray(line, line + width * 4), p * 4);
-      continue;
-    }
+    if (line + lineSpan(bpp, width) <= vram.length && drawLinearLine(out, p, vram, line, width, bpp, palette, frame.pixels)) continue;
     for (let x = 0; x < width; x++) out[p + x] = vbePixel(vram, bpp, line, x, palette);
   }
   return frame;
+}
+
+/** Bytes a line of `width` pixels spans in VRAM. */
+function lineSpan(bpp: number, width: number): number {
+  return bpp === 4 ? Math.ceil(width / 8) * 4 : width * (bpp === 15 ? 2 : bpp >> 3);
+}
+
+/** Draws one line that lies wholly inside VRAM with a loop per depth; false for depths it leaves to vbePixel. */
+function drawLinearLine(out: Uint32Array, p: number, vram: Uint8Array, line: number, width: number, bpp: number, palette: Uint32Array, pixels: Uint8Array): boolean {
+  switch (bpp) {
+    case 32:
+      pixels.set(vram.subarray(line, line + width * 4), p * 4);
+      return true;
+    case 24:
+      for (let x = 0, i = line; x < width; x++, i += 3) out[p + x] = (vram[i + 2]! << 16) | (vram[i + 1]! << 8) | vram[i]!;
+      return true;
+    case 16:
+      for (let x = 0, i = line; x < width; x++, i += 2) {
+        const v = vram[i]! | (vram[i + 1]! << 8);
+        out[p + x] = (scale5(v >> 11) << 16) | (scale6((v >> 5) & 0x3f) << 8) | scale5(v & 0x1f);
+      }
+      return true;
+    case 15:
+      for (let x = 0, i = line; x < width; x++, i += 2) {
+        const v = vram[i]! | (vram[i + 1]! << 8);
+        out[p + x] = (scale5((v >> 10) & 0x1f) << 16) | (scale5((v >> 5) & 0x1f) << 8) | scale5(v & 0x1f);
+      }
+      return true;
+    case 8:
+      for (let x = 0; x < width; x++) out[p + x] = palette[vram[line + x]!]!;
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** One pixel of a linear mode as 0xRRGGBB (pixels past the end of VRAM are black). */
