@@ -42,6 +42,8 @@ export class VmHost {
     private readonly config: MachineConfig,
     private readonly serial: ReadonlyArray<CharBackend | undefined>,
     private readonly events: VmHostEvents = {},
+    /** Backends of config.debugcons, in order (output only). */
+    private readonly debugcons: ReadonlyArray<CharBackend | undefined> = [],
   ) {}
 
   /** Starts the VM; resolves when it has ended. */
@@ -61,8 +63,16 @@ export class VmHost {
       pumps.push(reader.pump((bytes) => backend.write(bytes)));
       backend.onInput((bytes) => this.send({ type: 'input', index, bytes }));
     });
+    const debugconRings = this.debugcons.map((backend) => (backend === undefined ? undefined : createRingBuffer()));
+    debugconRings.forEach((sab, index) => {
+      const backend = this.debugcons[index];
+      if (sab === undefined || backend === undefined) return;
+      const reader = new RingReader(sab);
+      this.readers.push({ reader, backend });
+      pumps.push(reader.pump((bytes) => backend.write(bytes)));
+    });
     const worker = new Worker(new URL('./machine-worker.js', import.meta.url), {
-      workerData: { config: this.config, ctl: this.ctl, serialRings },
+      workerData: { config: this.config, ctl: this.ctl, serialRings, debugconRings },
     });
     this.worker = worker;
     return new Promise<VmExit>((resolve) => {
