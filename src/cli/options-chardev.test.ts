@@ -3,27 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineConfig } from './config.js';
-import { CliError } from './options-error.js';
-import { parseRunArgs } from './options.js';
+import { config, fails } from './options-test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-chardev-'));
 const log = join(dir, 'seabios.log');
-
-function config(...argv: string[]): MachineConfig {
-  const r = parseRunArgs(argv);
-  assert.equal(r.action, 'run');
-  return (r as { config: MachineConfig }).config;
-}
-
-function fails(argv: string[], message: string | RegExp): void {
-  assert.throws(() => parseRunArgs(argv), (err: unknown) => {
-    assert.ok(err instanceof CliError, `not a CliError: ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 test('-debugcon file: gets QEMU\'s port 0xe9 and SeaBIOS\'s log port 0x402', () => {
   assert.deepEqual(config('-debugcon', `file:${log}`).debugcons, [{ iobases: [0xe9, 0x402], chardev: { kind: 'file', path: log } }]);

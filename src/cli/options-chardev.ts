@@ -6,6 +6,7 @@
 import type { CharSpec } from './config.js';
 import { CliError, where } from './options-error.js';
 import { parseBool, parseKeyValues, parseUint } from './options-kv.js';
+import { parseDeviceProperties } from './options-machine.js';
 import { parseSerial } from './options-serial.js';
 
 /** One -chardev: its id and backend. */
@@ -70,14 +71,7 @@ export function parseDebugcon(arg: string): CharSpec | undefined {
 /** -device isa-debugcon,chardev=ID[,iobase=N][,readback=N]: the chardev id and port. */
 export function parseIsaDebugcon(arg: string): { chardev: string; iobase: number } {
   const loc = where('-device', arg);
-  let kv: Map<string, string>;
-  try {
-    kv = parseKeyValues(arg, loc, 'driver', ['driver', 'chardev', 'iobase', 'id']);
-  } catch (err) {
-    const key = err instanceof CliError ? (err.context as { key?: string }).key : undefined;
-    if (key === undefined) throw err;
-    throw new CliError(`${loc}: Property 'isa-debugcon.${key}' not found (it has chardev and iobase)`, { key });
-  }
+  const kv = parseDeviceProperties(arg, loc, 'isa-debugcon', ['chardev', 'iobase']);
   const chardev = kv.get('chardev');
   if (chardev === undefined) throw new CliError(`${loc}: Property 'chardev' is required`);
   const text = kv.get('iobase');

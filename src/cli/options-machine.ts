@@ -129,14 +129,7 @@ export function parseDevice(arg: string): DebugExitSpec | 'help' {
     // isa-debugcon is parsed by options-chardev.ts (it names a -chardev).
     throw new CliError(`${loc}: '${driver}' is not a valid device model name (tkvm supports: ${DEVICE_MODELS.join(', ')})`);
   }
-  let kv: Map<string, string>;
-  try {
-    kv = parseKeyValues(arg, loc, 'driver', ['driver', 'iobase', 'iosize', 'id']);
-  } catch (err) {
-    const key = err instanceof CliError ? (err.context as { key?: string }).key : undefined;
-    if (key === undefined) throw err;
-    throw new CliError(`${loc}: Property 'isa-debug-exit.${key}' not found (it has iobase and iosize)`, { key });
-  }
+  const kv = parseDeviceProperties(arg, loc, 'isa-debug-exit', ['iobase', 'iosize']);
   const num = (key: string, dflt: number): number => {
     const text = kv.get(key);
     if (text === undefined) return dflt;
@@ -151,6 +144,17 @@ export function parseDevice(arg: string): DebugExitSpec | 'help' {
     throw new CliError(`${loc}: ports ${iobase}..${iobase + iosize - 1} do not fit the 64 KiB I/O space (need iosize >= 1, iobase + iosize <= 0x10000)`);
   }
   return { iobase, iosize };
+}
+
+/** A -device's key=value list, with QEMU's "Property 'DRIVER.KEY' not found" for unknown keys. */
+export function parseDeviceProperties(arg: string, loc: string, driver: string, props: readonly string[]): Map<string, string> {
+  try {
+    return parseKeyValues(arg, loc, 'driver', ['driver', 'id', ...props]);
+  } catch (err) {
+    const key = err instanceof CliError ? (err.context as { key?: string }).key : undefined;
+    if (key === undefined) throw err;
+    throw new CliError(`${loc}: Property '${driver}.${key}' not found (it has ${props.join(' and ')})`, { key });
+  }
 }
 
 /** -name [guest=]NAME[,debug-threads=on|off]. */

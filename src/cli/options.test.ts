@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineConfig } from './config.js';
-import { CliError } from './options-error.js';
 import { parseRunArgs } from './options.js';
+import { config, fails } from './options-test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-opts-'));
 const kernel = join(dir, 'bzImage');
@@ -13,22 +12,6 @@ const initrd = join(dir, 'initrd');
 const disk = join(dir, 'disk.img');
 const iso = join(dir, 'cd.iso');
 for (const f of [kernel, initrd, disk, iso]) writeFileSync(f, 'x');
-
-function config(...argv: string[]): MachineConfig {
-  const r = parseRunArgs(argv);
-  assert.equal(r.action, 'run');
-  return (r as { config: MachineConfig }).config;
-}
-
-/** Asserts the exact error line (what the user sees after "tkvm: "). */
-function fails(argv: string[], message: string | RegExp): void {
-  assert.throws(() => parseRunArgs(argv), (err: unknown) => {
-    assert.ok(err instanceof CliError, `not a CliError: ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 test('defaults match QEMU: 128M, one CPU, COM1 present but unconnected', () => {
   assert.deepEqual(config(), {
