@@ -165,8 +165,10 @@ export class KvmPcMachine {
     for (const v of this.vcpus) v.close();
     this.memoryMap.detach();
     this.vm.close();
-    this.devices.reset();
+    // The new irqchip starts with every line low; forgetting first also keeps device resets that
+    // lower their lines from reaching the closed VM.
     for (const line of this.irqLines.values()) line.forget();
+    this.devices.reset();
     this.platform.reset();
     this.createVm();
     this.post({ type: 'reset' });
