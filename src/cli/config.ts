@@ -17,6 +17,15 @@ export interface DebugExitSpec {
   readonly iosize: number;
 }
 
+/**
+ * A debug console (QEMU isa-debugcon): bytes written to its ports go to `chardev`; reading returns
+ * 0xe9. `-debugcon DEV` maps ports 0xe9 (QEMU's default) and 0x402 (SeaBIOS's log port).
+ */
+export interface DebugconSpec {
+  readonly iobases: readonly number[];
+  readonly chardev: CharSpec;
+}
+
 /** A disk or CD given with -hda/-cdrom/-drive (used by the PC machine issue). */
 export interface DriveSpec {
   readonly file: string;
@@ -63,4 +72,10 @@ export interface MachineConfig {
   readonly bootOrder?: string;
   /** -no-acpi. */
   readonly noAcpi: boolean;
+  /** -boot menu=on: SeaBIOS shows "Press ESC for boot menu". */
+  readonly bootMenu?: boolean;
+  /** Debug consoles (-debugcon, -device isa-debugcon). */
+  readonly debugcons?: readonly DebugconSpec[];
+  /** -vga TYPE: the display adapter (default std, as QEMU's pc machine). */
+  readonly vga?: 'std' | 'none';
 }

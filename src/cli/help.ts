@@ -36,15 +36,19 @@ Block device options:
        [,cache=writethrough|writeback|none|directsync|unsafe][,aio=threads|native|io_uring]
                 use 'file' as a drive image
 -snapshot       write to temporary files instead of disk image files
--boot [order=]drives[,menu=off]
+-boot [order=]drives[,menu=on|off]
                 'drives': floppy (a), hard disk (c), CD-ROM (d), network (n)
+                'menu=on' shows SeaBIOS's boot menu prompt
 
 Display options:
 -display none   no display
 -nographic      disable graphical output and redirect serial I/Os to console
+-vga [std|none] select video card type
 
 Boot options:
 -bios file      set the filename for the BIOS
+                (default: Debian's SeaBIOS, /usr/share/seabios/bios-256k.bin;
+                without -kernel tkvm boots this firmware)
 -kernel bzImage use 'bzImage' as kernel image
 -append cmdline use 'cmdline' as kernel command line
 -initrd file    use 'file' as initial ram disk
@@ -53,10 +57,15 @@ Character devices and debugging:
 -serial dev     redirect the next serial port (COM1..COM4) to char device 'dev':
                 stdio, mon:stdio, null, none, file:path,
                 unix:path[,server=on|off][,wait=on|off]
+-chardev null|stdio|file|socket,id=id[,path=path][,server=on|off][,wait=on|off]
+                a character device for -device isa-debugcon
+-debugcon dev   debug console on ports 0xe9 and 0x402 (SeaBIOS's log), same devices as -serial
 -monitor none   no monitor
 -nodefaults     don't create the default serial port and monitor
 -device isa-debug-exit[,iobase=0x501][,iosize=0x2]
                 a port whose writes of V end tkvm with status (V << 1) | 1
+-device isa-debugcon,chardev=id[,iobase=0xe9]
+                a debug console port (SeaBIOS logs to iobase=0x402)
 -no-reboot      exit instead of rebooting
 
 During emulation, the following keys are useful:

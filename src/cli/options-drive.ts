@@ -145,15 +145,21 @@ function checkImageFile(file: string, writable: boolean, loc: string): void {
   }
 }
 
-/** -boot [order=]drives[,menu=off]: letters a..p, each at most once (QEMU's validate_bootdevices). */
-export function parseBoot(arg: string): string {
+/** What -boot gives: the order letters and the boot menu switch (undefined: not given). */
+export interface BootArg {
+  readonly order: string;
+  readonly menu?: boolean;
+}
+
+/** -boot [order=]drives[,menu=on|off]: letters a..p, each at most once (QEMU's validate_bootdevices). */
+export function parseBoot(arg: string): BootArg {
   const loc = where('-boot', arg);
   const kv = parseKeyValues(arg, loc, 'order', ['order', 'once', 'menu', 'splash', 'splash-time', 'reboot-timeout', 'strict']);
   for (const key of ['once', 'splash', 'splash-time', 'reboot-timeout', 'strict']) {
     if (kv.has(key)) throw new CliError(`${loc}: boot option '${key}' is not supported yet`, { key });
   }
-  const menu = kv.get('menu');
-  if (menu !== undefined && parseBool(menu, 'menu', loc)) throw new CliError(`${loc}: the boot menu (menu=on) is not supported yet`);
+  const menuText = kv.get('menu');
+  const menu = menuText === undefined ? undefined : parseBool(menuText, 'menu', loc);
   const order = kv.get('order') ?? '';
   const seen = new Set<string>();
   for (const ch of order) {
@@ -161,7 +167,7 @@ export function parseBoot(arg: string): string {
     if (seen.has(ch)) throw new CliError(`${loc}: Boot device '${ch}' was given twice`);
     seen.add(ch);
   }
-  return order;
+  return menu === undefined ? { order } : { order, menu };
 }
 
 /** Where Debian's QEMU looks for firmware named without a directory (its --firmwarepath). */

@@ -27,7 +27,7 @@ export const CPU_MODELS = ['host', 'max', 'qemu64'] as const;
 /** What `-cpu help` prints. */
 export const CPU_HELP = 'Available CPUs:\nx86 host    KVM processor with all supported host features\nx86 max     Enables all features supported by the accelerator in the current host\nx86 qemu64  QEMU Virtual CPU version 2.5+\n';
 /** Device models -device accepts. */
-export const DEVICE_MODELS = ['isa-debug-exit'] as const;
+export const DEVICE_MODELS = ['isa-debug-exit', 'isa-debugcon'] as const;
 
 /** QEMU accelerators other than kvm/tcg: known, but not on this VMM. */
 const OTHER_ACCELS = ['xen', 'hax', 'hvf', 'nvmm', 'whpx', 'qtest'];
@@ -126,16 +126,10 @@ export function parseDevice(arg: string): DebugExitSpec | 'help' {
   const driver = first.startsWith('driver=') ? first.slice('driver='.length) : first;
   if (driver === 'help') return 'help';
   if (driver !== 'isa-debug-exit') {
+    // isa-debugcon is parsed by options-chardev.ts (it names a -chardev).
     throw new CliError(`${loc}: '${driver}' is not a valid device model name (tkvm supports: ${DEVICE_MODELS.join(', ')})`);
   }
-  let kv: Map<string, string>;
-  try {
-    kv = parseKeyValues(arg, loc, 'driver', ['driver', 'iobase', 'iosize', 'id']);
-  } catch (err) {
-    const key = err instanceof CliError ? (err.context as { key?: string }).key : undefined;
-    if (key === undefined) throw err;
-    throw new CliError(`${loc}: Property 'isa-debug-exit.${key}' not found (it has iobase and iosize)`, { key });
-  }
+  const kv = parseDeviceProperties(arg, loc, 'isa-debug-exit', ['iobase', 'iosize']);
   const num = (key: string, dflt: number): number => {
     const text = kv.get(key);
     if (text === undefined) return dflt;
@@ -150,6 +144,17 @@ export function parseDevice(arg: string): DebugExitSpec | 'help' {
     throw new CliError(`${loc}: ports ${iobase}..${iobase + iosize - 1} do not fit the 64 KiB I/O space (need iosize >= 1, iobase + iosize <= 0x10000)`);
   }
   return { iobase, iosize };
+}
+
+/** A -device's key=value list, with QEMU's "Property 'DRIVER.KEY' not found" for unknown keys. */
+export function parseDeviceProperties(arg: string, loc: string, driver: string, props: readonly string[]): Map<string, string> {
+  try {
+    return parseKeyValues(arg, loc, 'driver', ['driver', 'id', ...props]);
+  } catch (err) {
+    const key = err instanceof CliError ? (err.context as { key?: string }).key : undefined;
+    if (key === undefined) throw err;
+    throw new CliError(`${loc}: Property '${driver}.${key}' not found (it has ${props.join(' and ')})`, { key });
+  }
 }
 
 /** -name [guest=]NAME[,debug-threads=on|off]. */
@@ -185,4 +190,15 @@ export function parseMemory(arg: string): number {
     throw new CliError(`${loc}: guest RAM size ${formatSize(aligned)} is too large (tkvm supports at most ${formatSize(MAX_RAM_BYTES)})`);
   }
   return Number(aligned);
+}
+
+/** QEMU 7.2's -vga types; tkvm has std (the VGA device) and none. */
+const QEMU_VGA_TYPES = ['std', 'cirrus', 'vmware', 'qxl', 'xenfb', 'tcx', 'cg3', 'virtio', 'none'];
+
+/** -vga TYPE. */
+export function parseVga(arg: string): 'std' | 'none' {
+  const loc = where('-vga', arg);
+  if (arg === 'std' || arg === 'none') return arg;
+  if (QEMU_VGA_TYPES.includes(arg)) throw new CliError(`${loc}: VGA type '${arg}' is not supported yet (tkvm has std and none)`);
+  throw new CliError(`${loc}: unknown vga type: ${arg}`);
 }

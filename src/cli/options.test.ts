@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MachineConfig } from './config.js';
-import { CliError } from './options-error.js';
 import { parseRunArgs } from './options.js';
+import { config, fails } from './options-test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-opts-'));
 const kernel = join(dir, 'bzImage');
@@ -14,26 +13,10 @@ const disk = join(dir, 'disk.img');
 const iso = join(dir, 'cd.iso');
 for (const f of [kernel, initrd, disk, iso]) writeFileSync(f, 'x');
 
-function config(...argv: string[]): MachineConfig {
-  const r = parseRunArgs(argv);
-  assert.equal(r.action, 'run');
-  return (r as { config: MachineConfig }).config;
-}
-
-/** Asserts the exact error line (what the user sees after "tkvm: "). */
-function fails(argv: string[], message: string | RegExp): void {
-  assert.throws(() => parseRunArgs(argv), (err: unknown) => {
-    assert.ok(err instanceof CliError, `not a CliError: ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
-
 test('defaults match QEMU: 128M, one CPU, COM1 present but unconnected', () => {
   assert.deepEqual(config(), {
     memoryBytes: 128 * 2 ** 20, cpus: 1, accel: 'auto', append: '', serial: [{ kind: 'null' }],
-    nographic: false, display: 'default', noReboot: false, drives: [], noAcpi: false,
+    nographic: false, display: 'default', noReboot: false, drives: [], noAcpi: false, vga: 'std',
   });
 });
 
@@ -156,7 +139,7 @@ test('-device isa-debug-exit with QEMU defaults', () => {
   assert.deepEqual(config('-device', 'isa-debug-exit').debugExit, { iobase: 0x501, iosize: 2 });
   assert.deepEqual(config('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04').debugExit, { iobase: 0xf4, iosize: 4 });
   assert.deepEqual(config('-device', 'driver=isa-debug-exit,iobase=244').debugExit, { iobase: 244, iosize: 2 });
-  fails(['-device', 'e1000'], "-device e1000: 'e1000' is not a valid device model name (tkvm supports: isa-debug-exit)");
+  fails(['-device', 'e1000'], "-device e1000: 'e1000' is not a valid device model name (tkvm supports: isa-debug-exit, isa-debugcon)");
   fails(['-device', 'isa-debug-exit,foo=1'], "-device isa-debug-exit,foo=1: Property 'isa-debug-exit.foo' not found (it has iobase and iosize)");
   fails(['-device', 'isa-debug-exit,iobase=foo'], "-device isa-debug-exit,iobase=foo: Parameter 'iobase' expects integer");
   fails(['-device', 'isa-debug-exit,iobase=0xffff,iosize=4'], /do not fit the 64 KiB I\/O space/);
@@ -215,6 +198,10 @@ test('drives: shorthands, -drive, -snapshot, bare image', () => {
 test('-boot and -bios', () => {
   assert.equal(config('-boot', 'dc').bootOrder, 'dc');
   assert.equal(config('-boot', 'order=cdn,menu=off').bootOrder, 'cdn');
+  assert.equal(config('-boot', 'order=cdn,menu=off').bootMenu, false);
+  assert.equal(config('-boot', 'menu=on').bootMenu, true);
+  assert.equal(config('-boot', 'menu=on').bootOrder, undefined); // QEMU keeps its default order
+  fails(['-boot', 'menu=maybe'], /-boot menu=maybe: .*menu/);
   fails(['-boot', 'z'], "-boot z: Invalid boot device 'z'");
   fails(['-boot', 'cc'], "-boot cc: Boot device 'c' was given twice");
   fails(['-boot', 'once=d'], "-boot once=d: boot option 'once' is not supported yet");

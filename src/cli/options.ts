@@ -8,14 +8,15 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { errnoWords } from '../chardev/errors.js';
-import type { CharSpec, DebugExitSpec, DriveSpec, MachineConfig } from './config.js';
+import type { CharSpec, DebugExitSpec, DebugconSpec, DriveSpec, MachineConfig } from './config.js';
+import { DEBUGCON_DEFAULT_IOBASE, DEBUGCON_SEABIOS_IOBASE, parseChardev, parseDebugcon, parseIsaDebugcon } from './options-chardev.js';
 import { helpText } from './help.js';
 import { CliError, where } from './options-error.js';
 import { finishDrives, parseBoot, parseDrive, parseShorthandDrive, resolveBios } from './options-drive.js';
 import type { PendingDrive } from './options-drive.js';
 import {
   ACCEL_HELP, CPU_HELP, DEVICE_MODELS, MACHINE_HELP, chooseAccel, parseAccel, parseCpu, parseDevice, parseDisplay,
-  parseMachine, parseMemory, parseName, DEFAULT_RAM_BYTES,
+  parseMachine, parseMemory, parseName, parseVga, DEFAULT_RAM_BYTES,
 } from './options-machine.js';
 import type { AccelName } from './options-machine.js';
 import { parseSerial } from './options-serial.js';
@@ -86,6 +87,11 @@ class RunState {
   snapshot = false;
   bios: string | undefined;
   bootOrder: string | undefined;
+  bootMenu: boolean | undefined;
+  vga: 'std' | 'none' = 'std';
+  chardevs = new Map<string, CharSpec>();
+  debugcons: DebugconSpec[] = [];
+  debugconDevices: Array<{ chardev: string; iobase: number; loc: string }> = [];
 }
 
 type Handler = (s: RunState, arg: string, typed: string) => ParsedRun | void;
@@ -133,6 +139,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'no-reboot': (s) => { s.noReboot = true; },
   'no-acpi': (s) => { s.noAcpi = true; },
   device: (s, arg) => {
+    const first = arg.split(',')[0] ?? '';
+    if (first === 'isa-debugcon' || first === 'driver=isa-debugcon') {
+      s.debugconDevices.push({ ...parseIsaDebugcon(arg), loc: where('-device', arg) });
+      return;
+    }
     const dev = parseDevice(arg);
     if (dev === 'help') return help(`Supported devices:\n${DEVICE_MODELS.map((d) => `name "${d}", bus ISA`).join('\n')}\n`);
     if (s.debugExit !== undefined) throw new CliError(`${where('-device', arg)}: only one isa-debug-exit device is supported`);
@@ -145,7 +156,21 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   cdrom: drive,
   drive: (s, arg) => { s.drives.push(parseDrive(arg, s.drives.map((d) => d.spec))); },
   snapshot: (s) => { s.snapshot = true; },
-  boot: (s, arg) => { s.bootOrder = parseBoot(arg); },
+  boot: (s, arg) => {
+    const boot = parseBoot(arg);
+    if (boot.order !== '') s.bootOrder = boot.order;
+    if (boot.menu !== undefined) s.bootMenu = boot.menu;
+  },
+  vga: (s, arg) => { s.vga = parseVga(arg); },
+  chardev: (s, arg) => {
+    const c = parseChardev(arg);
+    if (s.chardevs.has(c.id)) throw new CliError(`${where('-chardev', arg)}: Duplicate chardev ID '${c.id}'`);
+    s.chardevs.set(c.id, c.spec);
+  },
+  debugcon: (s, arg) => {
+    const spec = parseDebugcon(arg);
+    if (spec !== undefined) s.debugcons.push({ iobases: [DEBUGCON_DEFAULT_IOBASE, DEBUGCON_SEABIOS_IOBASE], chardev: spec });
+  },
   bios: (s, arg) => { s.bios = resolveBios(arg); },
 };
 
@@ -176,6 +201,8 @@ function finish(s: RunState): MachineConfig {
   }
   const drives: DriveSpec[] = finishDrives(s.drives, s.snapshot);
   const smp = s.smp;
+  const serial = finishSerial(s);
+  const debugcons = finishDebugcons(s, serial);
   return {
     memoryBytes: s.memoryBytes,
     cpus: smp?.cpus ?? 1,
@@ -188,7 +215,7 @@ function finish(s: RunState): MachineConfig {
     ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
     ...(s.initrd !== undefined ? { initrd: s.initrd } : {}),
     append: s.append ?? '',
-    serial: finishSerial(s),
+    serial,
     nographic: s.nographic,
     display: s.nographic ? 'none' : s.display,
     noReboot: s.noReboot,
@@ -197,7 +224,32 @@ function finish(s: RunState): MachineConfig {
     ...(s.bios !== undefined ? { bios: s.bios } : {}),
     ...(s.bootOrder !== undefined ? { bootOrder: s.bootOrder } : {}),
     noAcpi: s.noAcpi,
+    ...(s.bootMenu !== undefined ? { bootMenu: s.bootMenu } : {}),
+    ...(debugcons.length > 0 ? { debugcons } : {}),
+    vga: s.vga,
   };
+}
+
+/** The debug consoles: -debugcon ones, then isa-debugcon devices with their -chardev; ports may not clash. */
+function finishDebugcons(s: RunState, serial: readonly CharSpec[]): DebugconSpec[] {
+  const out = [...s.debugcons];
+  for (const d of s.debugconDevices) {
+    const chardev = s.chardevs.get(d.chardev);
+    if (chardev === undefined) throw new CliError(`${d.loc}: Property 'isa-debugcon.chardev' can't find value '${d.chardev}'`);
+    out.push({ iobases: [d.iobase], chardev });
+  }
+  const ports = new Set<number>();
+  for (const d of out) {
+    for (const p of d.iobases) {
+      if (ports.has(p) || (s.debugExit !== undefined && p >= s.debugExit.iobase && p < s.debugExit.iobase + s.debugExit.iosize)) {
+        throw new CliError(`debug console port 0x${p.toString(16)} is used twice (-debugcon takes 0xe9 and 0x402)`);
+      }
+      ports.add(p);
+    }
+  }
+  const stdioUsers = [...serial, ...out.map((d) => d.chardev)].filter((c) => c.kind === 'stdio').length;
+  if (stdioUsers > 1) throw new CliError('cannot use stdio by multiple character devices (a -debugcon or -chardev stdio and the serial console)');
+  return out;
 }
 
 /**

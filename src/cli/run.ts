@@ -34,16 +34,18 @@ export async function startVm(config: MachineConfig): Promise<number> {
   const { VmHost } = await import('../machine/vm-host.js');
   let host: InstanceType<typeof VmHost> | undefined;
   const backends: Array<CharBackend | undefined> = [];
+  const debugcons: Array<CharBackend | undefined> = [];
   try {
     for (const spec of config.serial) backends.push(await openBackend(spec, () => host?.quit()));
-    host = new VmHost(config, backends);
+    for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
+    host = new VmHost(config, backends, {}, debugcons);
     const exit = await host.run();
     if (exit.message) process.stderr.write(`tkvm: ${exit.message}\n`);
     return exit.status;
   } catch (err) {
     return reportFatal('tkvm', err);
   } finally {
-    for (const b of backends) b?.close();
+    for (const b of [...backends, ...debugcons]) b?.close();
   }
 }
 
@@ -51,10 +53,8 @@ export async function startVm(config: MachineConfig): Promise<number> {
 function unsupportedYet(config: MachineConfig): string | undefined {
   if (config.drives.length > 0) {
     const d = config.drives[0]!;
-    return `${d.media === 'cdrom' ? '-cdrom' : '-hda/-drive'} ${d.file}: disks and CD-ROMs need the PC machine with IDE and firmware boot, which tkvm does not have yet; boot a kernel with -kernel`;
+    return `${d.media === 'cdrom' ? '-cdrom' : '-hda/-drive'} ${d.file}: disks and CD-ROMs need the IDE controller, which tkvm does not have yet; boot a kernel with -kernel`;
   }
-  if (config.bios !== undefined) return `-bios ${config.bios}: firmware boot is not supported yet; boot a kernel with -kernel`;
-  if (config.kernel === undefined) return 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs is not supported yet)';
   return undefined;
 }
 

@@ -65,6 +65,15 @@ export const KVM_CAP = {
   IMMEDIATE_EXIT: 136,
   NR_VCPUS: 9,
   MAX_VCPUS: 66,
+  READONLY_MEM: 81,
+} as const;
+
+/** Flags of struct kvm_userspace_memory_region (api.rst 4.35). */
+export const KVM_MEM = {
+  /** Track dirty pages for KVM_GET_DIRTY_LOG. */
+  LOG_DIRTY_PAGES: 1 << 0,
+  /** Guest writes do not reach the memory: they exit as KVM_EXIT_MMIO (ROM, write-protected shadow RAM). */
+  READONLY: 1 << 1,
 } as const;
 
 /** The KVM API version every kernel since 2.6.22 reports. */

@@ -99,6 +99,11 @@ export class VmFd {
     check(this.fd, KVM.SET_USER_MEMORY_REGION, ioP(this.fd, KVM.SET_USER_MEMORY_REGION, buf), `slot ${slot} gpa 0x${gpa.toString(16)} size 0x${size.toString(16)}`);
   }
 
+  /** Removes a memory slot (KVM_SET_USER_MEMORY_REGION with size 0). */
+  deleteMemoryRegion(slot: number): void {
+    this.setMemoryRegion(slot, 0, 0, 0n, 0);
+  }
+
   /** KVM_SET_TSS_ADDR: three pages Intel's VMX needs for real-mode emulation. */
   setTssAddr(addr: number): void {
     check(this.fd, KVM.SET_TSS_ADDR, ioI(this.fd, KVM.SET_TSS_ADDR, addr));

@@ -10,6 +10,7 @@ import { I8042, I8042_AUX_IRQ, I8042_COMMAND_PORT, I8042_DATA_PORT, I8042_KBD_IR
 import { PORT92, Port92 } from '../devices/port92.js';
 import { POST_PORT, PostPort } from '../devices/post-port.js';
 import { DebugExit } from '../devices/debug-exit.js';
+import { DebugPort } from '../devices/debug-port.js';
 
 /** The legacy ISA ports of COM1-COM4, in -serial order. */
 const COM_PORTS: readonly ComPort[] = [COM1, COM2, COM3, COM4];
@@ -23,6 +24,8 @@ export interface IsaWiring {
   readonly irq: (gsi: number) => IrqLine;
   /** Output sink of each serial port (undefined: no backend, bytes are dropped like -serial null). */
   readonly serialOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>;
+  /** Output sink of each config.debugcons entry, in order (undefined: dropped). */
+  readonly debugconOutputs?: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>;
   readonly clock: Clock;
   /** Called when some device armed or cancelled its timer. */
   readonly onTimerChange: () => void;
@@ -42,6 +45,8 @@ export interface IsaDevices {
   nextDeadline(): number | undefined;
   /** Guest reset: devices return to power-on state (CMOS NVRAM survives). */
   reset(): void;
+  /** A one-shot timer run by the machine's loop, for devices outside this file (IDE, VGA). */
+  createTimer(fire: (nowNs: number) => void): DeviceTimer;
   /** The keyboard controller, for input from a display or QMP send-key. */
   readonly i8042: I8042;
   readonly rtc: CmosRtc;
@@ -124,9 +129,17 @@ export function createIsaDevices(w: IsaWiring): IsaDevices {
     w.pio.insert(iobase, iosize, 'isa-debug-exit', new DebugExit({ onExit: w.onExit, iosize }));
   }
 
+  // Debug consoles (-debugcon, isa-debugcon): SeaBIOS logs to 0x402 once it reads 0xe9 back.
+  (w.config.debugcons ?? []).forEach((d, index) => {
+    const out = w.debugconOutputs?.[index];
+    const port = new DebugPort({ write: (data: Uint8Array): void => out?.(data) });
+    for (const iobase of d.iobases) w.pio.insert(iobase, 1, `debugcon${index}`, port);
+  });
+
   return {
     i8042,
     rtc,
+    createTimer: timer,
     serialInput(index, bytes) {
       held[index]?.push(bytes);
       feed(index);

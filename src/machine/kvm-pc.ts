@@ -2,7 +2,6 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { EXIT, IO_OUT, RUN } from '../abi/kvm-run.js';
 import { MmioBus, PioBus } from '../bus/bus.js';
 import type { MachineConfig } from '../cli/config.js';
-import { TkvmError } from '../errors.js';
 import { Kvm, type VcpuFd, type VmFd } from '../kvm/kvm.js';
 import { pthreadSelf } from '../kvm/libc.js';
 import { buildCpuid, isNestedPvmHost } from '../accel/kvm/cpuid.js';
@@ -14,13 +13,22 @@ import { allocateHostRam, type HostRam } from './ram.js';
 import { ApMailboxes } from './ap-mailbox.js';
 import { createIsaDevices, type IsaDevices } from './isa.js';
 import { loadDirectKernel } from './direct-boot.js';
+import { KVM_CAP } from '../kvm/ioctls.js';
+import { KvmMemoryMap } from './memory-map.js';
+import { PcPlatform } from './platform.js';
+import { plugPcDevices } from './pc-devices.js';
+import { firmwareRamSlots, loadFirmwareSetup, plainRamSlots } from './firmware-boot.js';
 
 /** The process-wide monotonic clock in ns (the same in every thread, unlike performance.now). */
 export function monotonicNs(): number {
   return Number(process.hrtime.bigint());
 }
 
-/** Where KVM's VMX real-mode helpers live, as in QEMU: in the range e820 reserves for it (0xfeffc000-0xffffffff). */
+/**
+ * Where KVM's VMX real-mode helpers live, as in QEMU: the identity-map page at 0xfeffc000 and the
+ * three TSS pages after it, below any BIOS image (at most 16 MiB, from 0xff000000); e820 and
+ * fw_cfg's etc/e820 reserve these 16 KiB (QEMU_KVM_RESERVED).
+ */
 const TSS_ADDR = 0xfeffd000;
 const IDENTITY_MAP_ADDR = 0xfeffc000;
 
@@ -46,6 +54,9 @@ export class KvmPcMachine {
   readonly pio = new PioBus();
   readonly mmio = new MmioBus();
   readonly ram: HostRam;
+  /** The chipset, PCI, fw_cfg and the API devices plug into. */
+  readonly platform: PcPlatform;
+  private readonly memoryMap: KvmMemoryMap;
   private readonly kvm: Kvm;
   private vm!: VmFd;
   private vcpus: VcpuFd[] = [];
@@ -64,16 +75,29 @@ export class KvmPcMachine {
     private readonly ctl: Int32Array,
     private readonly port: MessagePort,
     outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+    debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined> = [],
   ) {
     this.kvm = Kvm.open();
+    const firmware = config.kernel === undefined ? loadFirmwareSetup(config) : undefined;
     this.ram = allocateHostRam(config.memoryBytes);
+    this.memoryMap = new KvmMemoryMap(this.kvm.checkExtension(KVM_CAP.READONLY_MEM) > 0);
+    const slots = firmware === undefined ? plainRamSlots(this.ram) : firmwareRamSlots(this.ram);
+    for (const [name, spec] of slots) this.memoryMap.set(name, spec);
     this.aps = new ApMailboxes(config.cpus, ctl);
+    const irqs = new Map<number, KvmIrqLine>();
+    const irq = (gsi: number): KvmIrqLine => {
+      let line = irqs.get(gsi);
+      if (line === undefined) irqs.set(gsi, (line = new KvmIrqLine(() => this.vm, gsi)));
+      return line;
+    };
+    this.irqLines = irqs;
     this.devices = createIsaDevices({
       config,
       pio: this.pio,
       memory: this.ram.memory,
-      irq: (gsi) => new KvmIrqLine(() => this.vm, gsi),
+      irq,
       serialOutputs: outputs,
+      debugconOutputs,
       clock: monotonicNs,
       onTimerChange: () => this.scheduleTimers(),
       onReset: () => {
@@ -83,8 +107,25 @@ export class KvmPcMachine {
         throw new StopLoop('exit', status);
       },
     });
+    this.platform = new PcPlatform({
+      pio: this.pio,
+      mmio: this.mmio,
+      memory: this.ram.memory,
+      memoryMap: this.memoryMap,
+      isaIrq: irq,
+      requestReset: () => {
+        throw new StopLoop('reset');
+      },
+      clock: monotonicNs,
+      createTimer: (fire) => this.devices.createTimer(fire),
+      ...(firmware !== undefined ? { firmware: { bios: firmware.bios, ramHost: this.ram.slots[0]!.hostAddress, fwCfg: firmware.fwCfg } } : {}),
+    });
+    plugPcDevices(this.platform, config);
     this.createVm();
   }
+
+  /** Every ISA IRQ line handed out; a new irqchip after a reset starts with all of them low. */
+  private readonly irqLines: Map<number, KvmIrqLine>;
 
   /** Creates the VM, its irqchip, PIT, memory slots and vCPUs, and loads the kernel. */
   private createVm(): void {
@@ -95,7 +136,7 @@ export class KvmPcMachine {
     vm.createIrqchip();
     vm.createPit2(1); // KVM_PIT_SPEAKER_DUMMY: port 0x61 answered in the kernel, as Linux's PIT calibration reads it
     vm.setGsiRouting(pcGsiRoutes());
-    this.ram.slots.forEach((s, i) => vm.setMemoryRegion(i, s.gpa, s.size, s.hostAddress));
+    this.memoryMap.attach(vm);
     const supported = this.kvm.supportedCpuid();
     const nestedPvm = isNestedPvmHost();
     this.vcpus = [];
@@ -108,11 +149,11 @@ export class KvmPcMachine {
     this.bsp = this.vcpus[0]!;
     this.decoder = new ExitDecoder(this.bsp.run);
     this.ioViewOffset = -1; // a new vCPU 0 has a new kvm_run mapping
-    if (this.config.kernel === undefined) {
-      throw new TkvmError('no-boot-source', 'nothing to boot: give a kernel with -kernel (firmware boot from disks and CDs needs the PC machine, not built yet)');
+    if (this.config.kernel !== undefined) {
+      const { cpu } = loadDirectKernel(this.ram, this.config);
+      applyBootState(this.bsp, cpu);
     }
-    const { cpu } = loadDirectKernel(this.ram, this.config);
-    applyBootState(this.bsp, cpu);
+    // Firmware boot: vCPU 0 starts at the reset vector (CS base 0xffff0000, IP 0xfff0), in the BIOS.
     this.post({ type: 'vcpu', id: 0, runAddress: this.bsp.runAddress, tid: pthreadSelf(), mmapSize: this.bsp.mmapSize });
     this.aps.selfTid = BigInt(pthreadSelf());
     this.aps.start(this.vcpus.slice(1), this.bsp, (m) => this.post(m));
@@ -122,8 +163,13 @@ export class KvmPcMachine {
   private resetVm(): void {
     this.aps.stop();
     for (const v of this.vcpus) v.close();
+    this.memoryMap.detach();
     this.vm.close();
+    // The new irqchip starts with every line low; forgetting first also keeps device resets that
+    // lower their lines from reaching the closed VM.
+    for (const line of this.irqLines.values()) line.forget();
     this.devices.reset();
+    this.platform.reset();
     this.createVm();
     this.post({ type: 'reset' });
   }

@@ -15,6 +15,8 @@ interface MachineWorkerData {
   ctl: Int32Array;
   /** One ring per serial port that has a backend (undefined = no backend, output dropped). */
   serialRings: Array<SharedArrayBuffer | undefined>;
+  /** One ring per debug console with a backend. */
+  debugconRings?: Array<SharedArrayBuffer | undefined>;
 }
 
 const wd = workerData as MachineWorkerData;
@@ -22,15 +24,17 @@ const port = parentPort!;
 const post = (m: MachineMessage): void => port.postMessage(m);
 
 function main(): void {
-  const outputs = wd.serialRings.map((sab) => {
+  const sinkOf = (sab: SharedArrayBuffer | undefined): ((bytes: Uint8Array) => void) | undefined => {
     if (sab === undefined) return undefined;
     const ring = new RingWriter(sab);
     return (bytes: Uint8Array): void => (bytes.length === 1 ? ring.writeByte(bytes[0]!) : ring.write(bytes));
-  });
+  };
+  const outputs = wd.serialRings.map(sinkOf);
+  const debugconOutputs = (wd.debugconRings ?? []).map(sinkOf);
   let machine: KvmPcMachine | undefined;
   let exit: { status: number; message?: string };
   try {
-    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs);
+    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs);
     exit = machine.run();
   } catch (err) {
     // A bug in tkvm, not bad input: say so in one line; the stack only with TKVM_DEBUG=1.

@@ -42,6 +42,8 @@ export class VmHost {
     private readonly config: MachineConfig,
     private readonly serial: ReadonlyArray<CharBackend | undefined>,
     private readonly events: VmHostEvents = {},
+    /** Backends of config.debugcons, in order (output only). */
+    private readonly debugcons: ReadonlyArray<CharBackend | undefined> = [],
   ) {}
 
   /** Starts the VM; resolves when it has ended. */
@@ -51,18 +53,22 @@ export class VmHost {
       process.on('SIGUSR2', () => undefined);
       signalHandlerInstalled = true;
     }
-    const serialRings = this.serial.map((backend) => (backend === undefined ? undefined : createRingBuffer()));
     const pumps: Promise<void>[] = [];
-    serialRings.forEach((sab, index) => {
-      const backend = this.serial[index];
-      if (sab === undefined || backend === undefined) return;
-      const reader = new RingReader(sab);
-      this.readers.push({ reader, backend });
-      pumps.push(reader.pump((bytes) => backend.write(bytes)));
-      backend.onInput((bytes) => this.send({ type: 'input', index, bytes }));
-    });
+    /** A ring per backend, pumped into it; undefined where there is no backend. */
+    const ringsFor = (backends: ReadonlyArray<CharBackend | undefined>): Array<SharedArrayBuffer | undefined> =>
+      backends.map((backend) => {
+        if (backend === undefined) return undefined;
+        const sab = createRingBuffer();
+        const reader = new RingReader(sab);
+        this.readers.push({ reader, backend });
+        pumps.push(reader.pump((bytes) => backend.write(bytes)));
+        return sab;
+      });
+    const serialRings = ringsFor(this.serial);
+    this.serial.forEach((backend, index) => backend?.onInput((bytes) => this.send({ type: 'input', index, bytes })));
+    const debugconRings = ringsFor(this.debugcons);
     const worker = new Worker(new URL('./machine-worker.js', import.meta.url), {
-      workerData: { config: this.config, ctl: this.ctl, serialRings },
+      workerData: { config: this.config, ctl: this.ctl, serialRings, debugconRings },
     });
     this.worker = worker;
     return new Promise<VmExit>((resolve) => {

@@ -9,17 +9,17 @@ async function tkvm(...args: string[]): Promise<{ status: number | null; stderr:
   return { status: r.status, stderr: r.stderr };
 }
 
-test('the seed command line is refused clearly until the PC machine exists', async () => {
+test('the seed command line is refused clearly until the IDE controller exists', async () => {
   const r = await tkvm('-no-acpi', '-m', '256', '-cdrom', '/etc/hostname', '-hda', '/etc/hostname', '-boot', 'd');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^tkvm: -cdrom \/etc\/hostname: disks and CD-ROMs need the PC machine/);
+  assert.match(r.stderr, /^tkvm: -cdrom \/etc\/hostname: disks and CD-ROMs need the IDE controller/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
-test('no kernel: says what to give', async () => {
-  const r = await tkvm('-m', '64');
+test('a -bios file that is not a BIOS image is named as such', async () => {
+  const r = await tkvm('-m', '64', '-bios', '/etc/hostname');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /nothing to boot: give a kernel with -kernel/);
+  assert.match(r.stderr, /^tkvm: BIOS image '\/etc\/hostname' is \d+ bytes; a PC BIOS must be a non-empty multiple of 64 KiB\n$/);
 });
 
 test('a file that is not a kernel is named as such', async () => {
