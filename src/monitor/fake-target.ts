@@ -52,6 +52,7 @@ export class FakeTarget implements MonitorTarget {
   }
   reset(reason: ShutdownCause): void {
     this.log.push(`reset ${reason}`);
+    if (this.state !== 'running') this.state = 'prelaunch';
     this.emit({ kind: 'reset', guest: false, reason });
   }
   powerdown(): void {

@@ -106,7 +106,10 @@ export interface MonitorTarget {
   stop(): void;
   /** Runs the vCPUs again (from prelaunch or paused); the target emits `resume`. */
   cont(): void;
-  /** Resets the machine as the reset button would; the target emits `reset` with `reason`. */
+  /**
+   * Resets the machine as the reset button would; the target emits `reset` with `reason`.
+   * A machine that was not running is in 'prelaunch' afterwards, as in QEMU 7.2.
+   */
   reset(reason: ShutdownCause): void;
   /** Presses the power button (only called when `powerButton`); the target emits `powerdown`. */
   powerdown(): void;
