@@ -32,6 +32,12 @@ test('errors carry QEMU 7.2\'s texts, and parsing resumes after them', () => {
   assert.deepEqual(parseAll('{"a":}'), [err('JSON parse error, expecting value')]);
   assert.deepEqual(parseAll('{"a":true,"a":false}'), [err('JSON parse error, duplicate key')]);
   assert.deepEqual(parseAll('{"a":"\\x"}'), [err('JSON parse error, invalid escape sequence in string')]);
+  assert.deepEqual(parseAll('{"a":"\\u12"}'), [err('JSON parse error, \\u12" is not a valid Unicode character')]);
+  assert.deepEqual(parseAll('{"a":"\\ud800"}'), [err('JSON parse error, \\ud800 is not a valid Unicode character')]);
+  assert.deepEqual(parseAll('{"a":"\\udc00x"}'), [err('JSON parse error, \\udc00 is not a valid Unicode character')]);
+  assert.deepEqual(parseAll(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])), [err('JSON parse error, invalid UTF-8 sequence in string')]);
+  assert.deepEqual(parseAll('{"a":1a}'), [err('JSON parse error, expected separator in dict')]);
+  assert.deepEqual(parseAll('{"a":TRUE}\n'), [err("JSON parse error, stray 'T'"), err('JSON parse error, expecting value')]);
   assert.deepEqual(parseAll('}\n'), [err('JSON parse error, expecting value')]);
   assert.deepEqual(parseAll('{"id": 01}\n'), [err("JSON parse error, stray '01'"), err('JSON parse error, expecting value')]);
   assert.deepEqual(parseAll('{"id": 1.}\n'), [err("JSON parse error, stray '1.}'")]);

@@ -55,6 +55,15 @@ const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 const isLower = (b: number): boolean => b >= 0x61 && b <= 0x7a;
 const STRUCTURAL: Record<number, TokenType> = { 0x7b: '{', 0x7d: '}', 0x5b: '[', 0x5d: ']', 0x3a: ':', 0x2c: ',' };
 const decoder = new TextDecoder('utf-8', { fatal: false });
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+const SIMPLE_UNESCAPES: Record<string, string> = { '"': '"', "'": "'", '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** The four hex digits at `at` as a UTF-16 unit, or undefined. */
+function hexUnit(text: string, at: number): number | undefined {
+  const hex = text.slice(at, at + 4);
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? parseInt(hex, 16) : undefined;
+}
 
 /** Splits a byte stream into messages and parses each; feed bytes as they arrive. */
 export class JsonStreamParser {
@@ -344,9 +353,16 @@ class TokenParser {
     }
   }
 
-  /** Unescapes a string token (quotes included); invalid UTF-8 becomes U+FFFD. */
+  /** Unescapes a string token (quotes included). */
   private string(text: Uint8Array): string | undefined {
-    const raw = decoder.decode(text.subarray(1, text.length - 1));
+    let raw: string;
+    try {
+      raw = strictDecoder.decode(text.subarray(1, text.length - 1));
+    } catch {
+      return this.fail('invalid UTF-8 sequence in string');
+    }
+    // QEMU quotes the escape's next six characters, closing quote included ("\u12\"").
+    const bad = (i: number): undefined => this.fail(`${(raw + String.fromCharCode(text[0]!)).slice(i - 1, i + 5)} is not a valid Unicode character`);
     let out = '';
     for (let i = 0; i < raw.length; i++) {
       const ch = raw[i]!;
@@ -355,38 +371,25 @@ class TokenParser {
         continue;
       }
       const esc = raw[++i];
-      switch (esc) {
-        case '"':
-        case "'":
-        case '\\':
-        case '/':
-          out += esc;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          const hex = raw.slice(i + 1, i + 5);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) return this.fail('invalid hex escape sequence in string');
-          out += String.fromCharCode(parseInt(hex, 16));
-          i += 4;
-          break;
-        }
-        default:
-          return this.fail('invalid escape sequence in string');
+      const simple = esc === undefined ? undefined : SIMPLE_UNESCAPES[esc];
+      if (simple !== undefined) {
+        out += simple;
+        continue;
       }
+      if (esc !== 'u') return this.fail('invalid escape sequence in string');
+      const unit = hexUnit(raw, i + 1);
+      if (unit === undefined) return bad(i);
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        // a high surrogate must be followed by an escaped low one
+        const low = raw[i + 5] === '\\' && raw[i + 6] === 'u' ? hexUnit(raw, i + 7) : undefined;
+        if (low === undefined || low < 0xdc00 || low > 0xdfff) return bad(i);
+        out += String.fromCharCode(unit, low);
+        i += 10;
+        continue;
+      }
+      if (unit >= 0xdc00 && unit <= 0xdfff) return bad(i);
+      out += String.fromCharCode(unit);
+      i += 4;
     }
     return out;
   }
