@@ -44,7 +44,7 @@ export type * from './target.js';
 export type { PngEncoder } from './screendump.js';
 export { QmpSession } from './qmp-session.js';
 export { HmpSession, HMP_PROMPT } from './hmp-session.js';
-export { QKEYCODES } from './keys.js';
+export { QKEYCODES, qcodeFromNumber, isQKeyCode } from './keys.js';
 
 /** The QEMU version whose monitor interface tkvm follows, with tkvm's own name as the package. */
 export function qemuCompatVersion(tkvmVersion: string): VersionInfo {
