@@ -47,6 +47,13 @@ test('Ctrl-A c with a monitor moves typed bytes there and back', () => {
   assert.deepEqual(monitor, ['info\r']);
 });
 
+test('Ctrl-A c tells the monitor when it gains and loses the terminal, in order with its input', () => {
+  const seen: string[] = [];
+  const h = harness({ monitorInput: (d) => seen.push(Buffer.from(d).toString()), monitorFocus: (f) => seen.push(f ? 'in' : 'out') });
+  assert.equal(h.feed('a\x01cinfo\r\x01cb'), 'ab');
+  assert.deepEqual(seen, ['in', 'info\r', 'out']);
+});
+
 test('Ctrl-A b and s call their actions, or explain they are missing', () => {
   const h = harness({ sendBreak: () => h.calls.push('break'), commitDisks: () => h.calls.push('commit') });
   h.feed('\x01b\x01s');

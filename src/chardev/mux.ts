@@ -22,6 +22,8 @@ export interface MuxActions {
   commitDisks?(): void;
   /** Bytes typed while the monitor has the focus; absent until tkvm has a monitor. */
   monitorInput?(data: Uint8Array): void;
+  /** Ctrl-A c moved the focus to the monitor (true) or back to the serial port (false). */
+  monitorFocus?(focused: boolean): void;
 }
 
 /**
@@ -63,9 +65,8 @@ export class MuxState {
   /** Processes typed bytes; returns those for the serial port (possibly empty). */
   input(data: Uint8Array): Uint8Array {
     const toGuest: number[] = [];
-    const toMonitor: number[] = [];
     const deliver = (byte: number): void => {
-      (this.focus === 'serial' ? toGuest : toMonitor).push(byte);
+      (this.focus === 'serial' ? toGuest : this.toMonitor).push(byte);
     };
     for (const byte of data) {
       if (!this.escaped) {
@@ -80,8 +81,18 @@ export class MuxState {
       }
       this.command(String.fromCharCode(byte));
     }
-    if (toMonitor.length > 0) this.actions.monitorInput?.(Uint8Array.from(toMonitor));
+    this.flushMonitor();
     return Uint8Array.from(toGuest);
+  }
+
+  /** Bytes typed for the monitor since the last flush (kept in order with focus changes). */
+  private toMonitor: number[] = [];
+
+  private flushMonitor(): void {
+    if (this.toMonitor.length === 0) return;
+    const bytes = Uint8Array.from(this.toMonitor);
+    this.toMonitor = [];
+    this.actions.monitorInput?.(bytes);
   }
 
   private command(key: string): void {
@@ -104,7 +115,11 @@ export class MuxState {
         break;
       case 'c':
         if (this.actions.monitorInput === undefined) this.print(NO_MONITOR);
-        else this.focus = this.focus === 'serial' ? 'monitor' : 'serial';
+        else {
+          this.flushMonitor();
+          this.focus = this.focus === 'serial' ? 'monitor' : 'serial';
+          this.actions.monitorFocus?.(this.focus === 'monitor');
+        }
         break;
       case 't':
         this.timestamps = !this.timestamps;
