@@ -2,6 +2,7 @@
  * The one typed description of a VM that the command-line parser produces and the machine
  * builder consumes. Everything here has been validated; the machine never re-parses strings.
  */
+import type { MonitorSpec } from '../monitor/options.js';
 
 /** Where a character device (serial port, monitor) sends and receives bytes. */
 export type CharSpec =
@@ -78,4 +79,6 @@ export interface MachineConfig {
   readonly debugcons?: readonly DebugconSpec[];
   /** -vga TYPE: the display adapter (default std, as QEMU's pc machine). */
   readonly vga?: 'std' | 'none';
+  /** -qmp and -monitor: the monitors to start (the -nographic mux monitor is not listed here). */
+  readonly monitors?: readonly MonitorSpec[];
 }

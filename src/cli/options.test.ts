@@ -67,8 +67,8 @@ test('unknown, unsupported and argument-less options', () => {
   fails(['-m', '0x', '-foo'], '-foo: invalid option');
   fails(['-vnc', ':1'], '-vnc: not supported yet');
   fails(['-usb'], '-usb: not supported yet');
-  fails(['-qmp', 'unix:/tmp/q,server'], '-qmp: not supported yet');
-  fails(['-monitor', 'stdio'], '-monitor stdio: not supported yet (tkvm has -monitor none)');
+  assert.deepEqual(config('-qmp', 'unix:/tmp/q,server,nowait').monitors, [{ mode: 'control', endpoint: { kind: 'unix', path: '/tmp/q', wait: false } }]);
+  fails(['-nographic', '-monitor', 'stdio'], 'cannot use stdio by multiple character devices');
 });
 
 test('help and version stop parsing where they appear', () => {

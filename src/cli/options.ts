@@ -6,6 +6,7 @@
  * `--opt` is the same as `-opt`; a bare argument is the image for IDE disk 0, as in QEMU.
  * QEMU options tkvm does not implement yet fail with "-vnc: not supported yet", never ignored.
  */
+import { parseMonitorOption, parseQmpOption, type MonitorSpec } from '../monitor/options.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { errnoWords } from '../chardev/errors.js';
 import type { CharSpec, DebugExitSpec, DebugconSpec, DriveSpec, MachineConfig } from './config.js';
@@ -92,6 +93,7 @@ class RunState {
   chardevs = new Map<string, CharSpec>();
   debugcons: DebugconSpec[] = [];
   debugconDevices: Array<{ chardev: string; iobase: number; loc: string }> = [];
+  monitors: MonitorSpec[] = [];
 }
 
 type Handler = (s: RunState, arg: string, typed: string) => ParsedRun | void;
@@ -132,8 +134,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   display: (s, arg) => { s.display = parseDisplay(arg); },
   serial: (s, arg) => { s.serial.push(parseSerial(arg)); },
   monitor: (s, arg) => {
-    if (arg !== 'none') throw new CliError(`${where('-monitor', arg)}: not supported yet (tkvm has -monitor none)`);
+    // Any -monitor replaces QEMU's default monitor (the one -nographic puts on the stdio mux).
+    const spec = parseMonitorOption(arg);
     s.monitorNone = true;
+    if (spec !== undefined) s.monitors.push(spec);
+  },
+  qmp: (s, arg) => {
+    const spec = parseQmpOption(arg);
+    if (spec !== undefined) s.monitors.push(spec);
   },
   nodefaults: (s) => { s.nodefaults = true; },
   'no-reboot': (s) => { s.noReboot = true; },
@@ -202,6 +210,9 @@ function finish(s: RunState): MachineConfig {
   const drives: DriveSpec[] = finishDrives(s.drives, s.snapshot);
   const smp = s.smp;
   const serial = finishSerial(s);
+  if (s.monitors.some((m) => m.endpoint.kind === 'stdio') && (serial.some((c) => c.kind === 'stdio') || s.monitors.filter((m) => m.endpoint.kind === 'stdio').length > 1)) {
+    throw new CliError('cannot use stdio by multiple character devices');
+  }
   const debugcons = finishDebugcons(s, serial);
   return {
     memoryBytes: s.memoryBytes,
@@ -227,6 +238,7 @@ function finish(s: RunState): MachineConfig {
     ...(s.bootMenu !== undefined ? { bootMenu: s.bootMenu } : {}),
     ...(debugcons.length > 0 ? { debugcons } : {}),
     vga: s.vga,
+    ...(s.monitors.length > 0 ? { monitors: s.monitors } : {}),
   };
 }
 

@@ -4,6 +4,9 @@ import { TKVM_VERSION, reportFatal } from './main.js';
 import { parseRunArgs } from './options.js';
 import { createCharBackend } from '../chardev/create.js';
 import { Kvm } from '../kvm/kvm.js';
+import { encodePng } from '../display/png.js';
+import { VmMonitorTarget } from '../machine/vm-monitor-target.js';
+import { qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
 
 /** `tkvm run ARGS` / `tkvm ARGS`: QEMU-style command line for starting a VM. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -35,16 +38,22 @@ export async function startVm(config: MachineConfig): Promise<number> {
   let host: InstanceType<typeof VmHost> | undefined;
   const backends: Array<CharBackend | undefined> = [];
   const debugcons: Array<CharBackend | undefined> = [];
+  let monitors: RunningMonitors | undefined;
   try {
     for (const spec of config.serial) backends.push(await openBackend(spec, () => host?.quit()));
     for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
-    host = new VmHost(config, backends, {}, debugcons);
+    const target = new VmMonitorTarget(config.name);
+    host = new VmHost(config, backends, target.events, debugcons);
+    target.attach(host);
+    monitors = await startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() });
     const exit = await host.run();
+    target.vmEnded(exit.status);
     if (exit.message) process.stderr.write(`tkvm: ${exit.message}\n`);
     return exit.status;
   } catch (err) {
     return reportFatal('tkvm', err);
   } finally {
+    monitors?.close();
     for (const b of [...backends, ...debugcons]) b?.close();
   }
 }
@@ -63,4 +72,14 @@ async function openBackend(spec: CharSpec, quit: () => void): Promise<CharBacken
   const backend = createCharBackend(spec, { actions: { quit } });
   await backend.ready();
   return backend;
+}
+
+/** Plain stdio for `-monitor stdio` (the option parser keeps stdio to one user). */
+function stdioStream(): MonitorStream {
+  return {
+    write: (data) => void process.stdout.write(data),
+    onInput: (handler) => {
+      process.stdin.on('data', (d: Buffer) => handler(new Uint8Array(d)));
+    },
+  };
 }

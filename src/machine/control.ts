@@ -4,6 +4,8 @@
  * message after a kick: the main thread sets PENDING, sets kvm_run.immediate_exit and sends
  * SIGUSR2 to the thread, which makes KVM_RUN return EINTR.
  */
+import type { DisplayReply, DisplayRequest } from './display-bridge.js';
+import type { KeyValue } from '../monitor/target.js';
 export const CTL = {
   /** Main thread posted messages for the machine thread. */
   PENDING: 0,
@@ -30,7 +32,12 @@ export type HostMessage =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }
-  | { type: 'quit' };
+  | { type: 'quit' }
+  | DisplayRequest
+  /** A key of the PS/2 keyboard: a QEMU QKeyCode name or a raw PC scancode (QMP 'number'). */
+  | { type: 'key'; key: KeyValue; down: boolean }
+  /** Relative PS/2 mouse motion with the buttons held (display front ends). */
+  | { type: 'pointer'; dx: number; dy: number; buttons: number };
 
 /** Messages from the machine thread to the main thread. */
 export type MachineMessage =
@@ -39,4 +46,5 @@ export type MachineMessage =
   | { type: 'timer'; deadlineMs: number | undefined }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'reset' }
-  | { type: 'exit'; status: number; message?: string };
+  | { type: 'exit'; status: number; message?: string }
+  | DisplayReply;

@@ -16,7 +16,8 @@ import { loadDirectKernel } from './direct-boot.js';
 import { KVM_CAP } from '../kvm/ioctls.js';
 import { KvmMemoryMap } from './memory-map.js';
 import { PcPlatform } from './platform.js';
-import { plugPcDevices } from './pc-devices.js';
+import { plugPcDevices, type PcDevices } from './pc-devices.js';
+import { answerDisplayRequest } from './display-bridge.js';
 import { firmwareRamSlots, loadFirmwareSetup, plainRamSlots } from './firmware-boot.js';
 
 /** The process-wide monotonic clock in ns (the same in every thread, unlike performance.now). */
@@ -56,6 +57,8 @@ export class KvmPcMachine {
   readonly ram: HostRam;
   /** The chipset, PCI, fw_cfg and the API devices plug into. */
   readonly platform: PcPlatform;
+  /** The optional devices (display, disks) that host messages reach. */
+  private readonly pcDevices: PcDevices;
   private readonly memoryMap: KvmMemoryMap;
   private readonly kvm: Kvm;
   private vm!: VmFd;
@@ -120,7 +123,7 @@ export class KvmPcMachine {
       createTimer: (fire) => this.devices.createTimer(fire),
       ...(firmware !== undefined ? { firmware: { bios: firmware.bios, ramHost: this.ram.slots[0]!.hostAddress, fwCfg: firmware.fwCfg } } : {}),
     });
-    plugPcDevices(this.platform, config);
+    this.pcDevices = plugPcDevices(this.platform, config);
     this.createVm();
   }
 
@@ -320,6 +323,13 @@ export class KvmPcMachine {
         throw new StopLoop('reset');
       case 'quit':
         return { status: 0 };
+      case 'display':
+        this.post(answerDisplayRequest(this.pcDevices.display, m));
+        return undefined;
+      case 'key':
+      case 'pointer':
+        // PS/2 input arrives with the keyboard map (src/input); until then keys are dropped.
+        return undefined;
     }
   }
 

@@ -5,6 +5,8 @@ import type { CharBackend } from '../chardev/char-backend.js';
 import { runAreaAt } from '../kvm/kvm.js';
 import { SIGUSR2, pthreadKill } from '../kvm/libc.js';
 import { RingReader, createRingBuffer } from '../util/byte-ring.js';
+import { DisplayBridge } from './display-bridge.js';
+import type { KeyValue } from '../monitor/target.js';
 import { CTL, RUNSTATE, createControl, type HostMessage, type MachineMessage } from './control.js';
 
 interface VcpuHandle {
@@ -37,6 +39,8 @@ export class VmHost {
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
   private state: 'running' | 'paused' = 'running';
+  /** The guest's screen, for VNC and screendumps (rendered by the machine thread on request). */
+  readonly display = new DisplayBridge((req) => this.send(req));
 
   constructor(
     private readonly config: MachineConfig,
@@ -77,6 +81,7 @@ export class VmHost {
         if (done) return;
         done = true;
         if (this.timer) clearTimeout(this.timer);
+        this.display.close();
         // The machine thread stopped its AP threads before reporting; their thread ids are
         // stale now, so nothing may be kicked any more.
         Atomics.store(this.ctl, CTL.STATE, RUNSTATE.QUIT);
@@ -122,6 +127,9 @@ export class VmHost {
       case 'exit':
         void finish({ status: m.status, message: m.message });
         break;
+      case 'display':
+        this.display.onReply(m);
+        break;
     }
   }
 
@@ -140,6 +148,16 @@ export class VmHost {
   /** Lets the vCPUs run again (QMP `cont`). */
   resume(): void {
     this.send({ type: 'resume' });
+  }
+
+  /** Presses or releases a key of the guest's PS/2 keyboard (QMP send-key, VNC). */
+  sendKey(key: KeyValue, down: boolean): void {
+    this.send({ type: 'key', key, down });
+  }
+
+  /** Moves the guest's PS/2 mouse (VNC). */
+  sendPointer(dx: number, dy: number, buttons: number): void {
+    this.send({ type: 'pointer', dx, dy, buttons });
   }
 
   /** Resets the machine as the reset button would. */
