@@ -127,3 +127,12 @@ test('random commands and motion never throw; state round-trips', () => {
   copy.loadState(mouse.saveState());
   assert.deepEqual(copy.saveState(), mouse.saveState());
 });
+
+test('the controller\'s reset also resets the mouse on its aux port', () => {
+  const { kbc, mouse, toMouse } = make();
+  toMouse(0xf3, 200, 0xf3, 100, 0xf3, 80, 0xf4);
+  assert.equal(mouse.deviceId, 3);
+  kbc.reset();
+  assert.equal(mouse.deviceId, 0);
+  assert.equal(mouse.reporting, false);
+});

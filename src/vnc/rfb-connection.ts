@@ -25,6 +25,9 @@ const PIXEL_ENCODINGS: readonly number[] = [RFB_ENCODING.ZRLE, RFB_ENCODING.HEXT
 /** Longest ClientCutText we buffer nothing of but still read past. */
 const MAX_CUT_TEXT = 1 << 30;
 
+/** Most unparsed input kept (the longest message, SetEncodings, is 256 KiB). */
+const MAX_PENDING_INPUT = 1 << 20;
+
 /** What a connection needs from its server. */
 export interface RfbHost {
   /** Desktop name sent in ServerInit. */
@@ -121,6 +124,10 @@ export class RfbConnection {
       data = data.subarray(n);
     }
     this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
+    if (this.buf.length > MAX_PENDING_INPUT) {
+      this.fail('sent more than 1 MiB ahead of the server');
+      return;
+    }
     try {
       for (;;) {
         const used = this.parse();

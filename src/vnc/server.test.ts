@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { DisplayPort, Frame, InputSink } from '../display/display.js';
@@ -330,6 +331,28 @@ test('no display (-vga none) shows a black 640x480 screen; listening on TCP disp
     const init = await c.handshake();
     assert.deepEqual([init.width, init.height], [640, 480]);
     c.socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('"localhost" listens on 127.0.0.1 and, where the host has IPv6, on ::1', async () => {
+  const server = new VncServer({ display: new FakeDisplay(makeFrame(8, 8, () => 0)), input: new RecordingInput() });
+  try {
+    await server.listen({ kind: 'tcp', host: 'localhost', display: 300, lastDisplay: 400 });
+    const v4 = await RfbTestClient.connect(server.port!);
+    assert.equal((await v4.handshake()).width, 8);
+    v4.socket.destroy();
+    const v6 = await new Promise<net.Socket | undefined>((resolve) => {
+      const s = net.connect(server.port!, '::1');
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+    if (v6) {
+      const c = new RfbTestClient(v6);
+      assert.equal((await c.handshake()).height, 8);
+      v6.destroy();
+    }
   } finally {
     await server.close();
   }

@@ -120,16 +120,23 @@ export class VncServer {
       this.bound = `unix:${where.path}`;
       return;
     }
+    // "localhost" means both loopback addresses, as in QEMU (clients may resolve either).
+    const hosts = where.host === 'localhost' ? (where.family === 6 ? ['::1'] : where.family === 4 ? ['127.0.0.1'] : ['127.0.0.1', '::1']) : [where.host];
     let lastError: unknown;
     for (let d = where.display; d <= where.lastDisplay; d++) {
+      const port = VNC_BASE_PORT + d;
       try {
-        await this.bind({ host: where.host, port: VNC_BASE_PORT + d, ...(where.family ? { ipv6Only: where.family === 6 } : {}) });
-        this.bound = `${where.host.includes(':') ? `[${where.host}]` : where.host}:${VNC_BASE_PORT + d}`;
-        return;
+        await this.bind({ host: hosts[0]!, port, ...(where.family === 6 ? { ipv6Only: true } : {}) });
       } catch (e) {
         lastError = e;
-        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+        break;
       }
+      for (const extra of hosts.slice(1)) {
+        await this.bind({ host: extra, port, ipv6Only: true }).catch(() => {}); // no IPv6 here: the first address serves
+      }
+      this.bound = `${where.host.includes(':') ? `[${where.host}]` : where.host}:${port}`;
+      return;
     }
     throw new Error(`vnc: cannot listen on ${where.host}:${VNC_BASE_PORT + where.display}: ${(lastError as Error).message}`);
   }
