@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # System packages: gcc/binutils build the test and benchmark guests; qemu-utils and
 # qemu-system-x86 are the references the tests compare against; seabios is the PC firmware;
 # zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock;
-# vncsnapshot is the real VNC client the VNC tests capture with, and djpeg (libjpeg-turbo-progs)
-# decodes its JPEGs.
-PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux vncsnapshot libjpeg-turbo-progs)
+# vncsnapshot and TigerVNC's vncviewer (on xvfb, read back with xwd from x11-apps, driven by
+# xdotool) are the real VNC clients the VNC tests use; djpeg (libjpeg-turbo-progs) decodes JPEGs.
+PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux
+  vncsnapshot libjpeg-turbo-progs tigervnc-viewer xvfb x11-apps xdotool)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
