@@ -18,6 +18,17 @@
  * reaches the PS/2 keyboard and mouse (src/input/ps2-input.ts in the machine thread). Pointer
  * buttons are RFB's mask: POINTER_BUTTON's three bits plus wheel up (8) and down (16).
  * `vnc.refresh()` may be called when the machine knows the screen changed (optional).
+ * InputSink calls are synchronous and fire-and-forget: across the thread boundary, post them.
+ * `vnc.clientCount` and `vnc.rectsSent` (rectangles by encoding) serve an `info vnc`.
+ *
+ * Machine-thread side (the devices):
+ *
+ *   const mouse = new Ps2Mouse({ onData: () => kbc.auxDataReady() });   // src/devices/ps2-mouse.ts
+ *   const kbc = new I8042({ kbdIrq, auxIrq: irq12, aux: mouse, onReset, onA20 });
+ *   const input = new Ps2InputSink(kbc, mouse, log);                   // src/input/ps2-input.ts
+ *
+ * QMP send-key / HMP sendkey use src/input/keymap.ts: isQKeyCode, numberToQcode, parseHmpKeys
+ * ("ctrl-alt-delete" -> ["ctrl", "alt", "delete"]), then input.key(qcode, down) for each.
  *
  * Threat note: clients are untrusted. A client's mistake ends that client's connection only; the
  * DisplayPort or InputSink failing is logged and never ends the server.
