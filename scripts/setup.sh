@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 # qemu-system-x86 are the references the tests compare against; seabios is the PC firmware;
 # zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock;
 # grub-rescue-pc (its CD image), syslinux, syslinux-common, mtools, dosfstools and fdisk give the
-# real boot media of the PC machine tests; vncsnapshot is the real VNC client they capture with.
+# real boot media of the PC machine tests; vncsnapshot and TigerVNC's vncviewer (on xvfb, read
+# back with xwd from x11-apps, driven by xdotool) are the real VNC clients the VNC tests use;
+# djpeg (libjpeg-turbo-progs) decodes their JPEGs.
 PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux
-  grub-rescue-pc syslinux syslinux-common mtools dosfstools fdisk vncsnapshot)
+  grub-rescue-pc syslinux syslinux-common mtools dosfstools fdisk
+  vncsnapshot libjpeg-turbo-progs tigervnc-viewer xvfb x11-apps xdotool)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

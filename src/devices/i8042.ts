@@ -72,8 +72,9 @@ export interface I8042Options {
   onReset: () => void;
   /** The guest changed the A20 gate through the output port. */
   onA20: (enabled: boolean) => void;
-  /** The aux-port device; absent means an empty port (commands to it answer RESEND). */
-  aux?: Ps2Device;
+  /** The aux-port device (a Ps2Mouse); absent means an empty port (commands to it answer RESEND).
+   *  Its `reset`, if it has one, runs with the controller's. */
+  aux?: Ps2Device & { reset?(): void };
   /** Where ignored guest mistakes are reported. */
   log?: DeviceLog;
 }
@@ -175,6 +176,7 @@ export class I8042 implements BusDevice {
     this.queue = [];
     this.xlateBreak = false;
     this.keyboard.reset();
+    this.opts.aux?.reset?.();
     this.updateIrq();
   }
 
