@@ -3,6 +3,7 @@
  * builder consumes. Everything here has been validated; the machine never re-parses strings.
  */
 import type { MonitorSpec } from '../monitor/options.js';
+import type { VncOption } from '../vnc/option.js';
 
 /** Where a character device (serial port, monitor) sends and receives bytes. */
 export type CharSpec =
@@ -81,4 +82,6 @@ export interface MachineConfig {
   readonly vga?: 'std' | 'none';
   /** -qmp and -monitor: the monitors to start (the -nographic mux monitor is not listed here). */
   readonly monitors?: readonly MonitorSpec[];
+  /** -vnc: where the VNC server listens (absent: no VNC server, as with -vnc none). */
+  readonly vnc?: VncOption;
 }

@@ -65,7 +65,8 @@ test('unknown, unsupported and argument-less options', () => {
   fails(['-m', '256', '-serial'], '-serial: requires an argument');
   // The first pass reports a bad option before a bad value earlier on the line, as QEMU does.
   fails(['-m', '0x', '-foo'], '-foo: invalid option');
-  fails(['-vnc', ':1'], '-vnc: not supported yet');
+  assert.equal(config('-vnc', ':1').vnc?.kind, 'tcp');
+  assert.equal(config('-vnc', 'none').vnc, undefined);
   fails(['-usb'], '-usb: not supported yet');
   assert.deepEqual(config('-qmp', 'unix:/tmp/q,server,nowait').monitors, [{ mode: 'control', endpoint: { kind: 'unix', path: '/tmp/q', wait: false } }]);
   fails(['-nographic', '-monitor', 'stdio'], 'cannot use stdio by multiple character devices');

@@ -6,6 +6,7 @@
  * `--opt` is the same as `-opt`; a bare argument is the image for IDE disk 0, as in QEMU.
  * QEMU options tkvm does not implement yet fail with "-vnc: not supported yet", never ignored.
  */
+import { parseVncOption, type VncOption } from '../vnc/option.js';
 import { parseMonitorOption, parseQmpOption, type MonitorSpec } from '../monitor/options.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { errnoWords } from '../chardev/errors.js';
@@ -94,6 +95,7 @@ class RunState {
   debugcons: DebugconSpec[] = [];
   debugconDevices: Array<{ chardev: string; iobase: number; loc: string }> = [];
   monitors: MonitorSpec[] = [];
+  vnc: VncOption | undefined;
 }
 
 type Handler = (s: RunState, arg: string, typed: string) => ParsedRun | void;
@@ -138,6 +140,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const spec = parseMonitorOption(arg);
     s.monitorNone = true;
     if (spec !== undefined) s.monitors.push(spec);
+  },
+  vnc: (s, arg) => {
+    const opt = parseVncOption(arg);
+    s.vnc = opt.kind === 'none' ? undefined : opt;
   },
   qmp: (s, arg) => {
     const spec = parseQmpOption(arg);
@@ -239,6 +245,7 @@ function finish(s: RunState): MachineConfig {
     ...(debugcons.length > 0 ? { debugcons } : {}),
     vga: s.vga,
     ...(s.monitors.length > 0 ? { monitors: s.monitors } : {}),
+    ...(s.vnc !== undefined ? { vnc: s.vnc } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { TKVM_VERSION, reportFatal } from './main.js';
 import { parseRunArgs } from './options.js';
 import { createCharBackend } from '../chardev/create.js';
 import { Kvm } from '../kvm/kvm.js';
+import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
 import { VmMonitorTarget } from '../machine/vm-monitor-target.js';
 import { qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
@@ -39,6 +40,7 @@ export async function startVm(config: MachineConfig): Promise<number> {
   const backends: Array<CharBackend | undefined> = [];
   const debugcons: Array<CharBackend | undefined> = [];
   let monitors: RunningMonitors | undefined;
+  let vnc: VncServer | undefined;
   try {
     for (const spec of config.serial) backends.push(await openBackend(spec, () => host?.quit()));
     for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
@@ -46,6 +48,16 @@ export async function startVm(config: MachineConfig): Promise<number> {
     host = new VmHost(config, backends, target.events, debugcons);
     target.attach(host);
     monitors = await startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() });
+    const running = host;
+    if (config.vnc !== undefined) {
+      vnc = new VncServer({
+        display: running.display,
+        input: { key: (qcode, down) => running.sendKey({ type: 'qcode', data: qcode }, down), pointer: (dx, dy, buttons) => running.sendPointer(dx, dy, buttons) },
+        maxClients: config.vnc.maxClients,
+        log: (msg) => process.stderr.write(`tkvm: vnc: ${msg}\n`),
+      });
+      await vnc.listen(config.vnc);
+    }
     const exit = await host.run();
     target.vmEnded(exit.status);
     if (exit.message) process.stderr.write(`tkvm: ${exit.message}\n`);
@@ -54,6 +66,7 @@ export async function startVm(config: MachineConfig): Promise<number> {
     return reportFatal('tkvm', err);
   } finally {
     monitors?.close();
+    await vnc?.close();
     for (const b of [...backends, ...debugcons]) b?.close();
   }
 }

@@ -6,6 +6,9 @@ import { COM1, COM2, COM3, COM4, Serial16550, type ComPort } from '../devices/se
 import type { Clock, DeviceTimer } from '../devices/scheduler.js';
 import { CmosRtc, RTC_IRQ, RTC_PORT } from '../devices/cmos-rtc.js';
 import { fillPcCmos } from '../devices/pc-cmos.js';
+import { Ps2Mouse } from '../devices/ps2-mouse.js';
+import { Ps2InputSink } from '../input/ps2-input.js';
+import type { InputSink } from '../display/display.js';
 import { I8042, I8042_AUX_IRQ, I8042_COMMAND_PORT, I8042_DATA_PORT, I8042_KBD_IRQ } from '../devices/i8042.js';
 import { PORT92, Port92 } from '../devices/port92.js';
 import { POST_PORT, PostPort } from '../devices/post-port.js';
@@ -49,6 +52,8 @@ export interface IsaDevices {
   createTimer(fire: (nowNs: number) => void): DeviceTimer;
   /** The keyboard controller, for input from a display or QMP send-key. */
   readonly i8042: I8042;
+  /** The PS/2 keyboard and mouse as one InputSink (QMP send-key, VNC). */
+  readonly input: InputSink;
   readonly rtc: CmosRtc;
 }
 
@@ -116,7 +121,11 @@ export function createIsaDevices(w: IsaWiring): IsaDevices {
   resets.push(() => rtc?.reset());
 
   // Keyboard controller (reset line and A20), port 0x92, POST code port.
-  const i8042 = new I8042({ kbdIrq: w.irq(I8042_KBD_IRQ), auxIrq: w.irq(I8042_AUX_IRQ), onReset: w.onReset, onA20: () => undefined });
+  // The PS/2 mouse on the aux port (QEMU's pc machine has one too); its data raises IRQ 12.
+  let i8042: I8042 | undefined;
+  const mouse = new Ps2Mouse({ onData: () => i8042?.auxDataReady() });
+  i8042 = new I8042({ kbdIrq: w.irq(I8042_KBD_IRQ), auxIrq: w.irq(I8042_AUX_IRQ), aux: mouse, onReset: w.onReset, onA20: () => undefined });
+  const input = new Ps2InputSink(i8042, mouse);
   // Port 0x61 in between belongs to the in-kernel PIT's speaker port: map the two ports apart.
   w.pio.insert(I8042_DATA_PORT, 1, 'i8042-data', i8042.dataPort);
   w.pio.insert(I8042_COMMAND_PORT, 1, 'i8042-cmd', i8042.commandPort);
@@ -138,6 +147,7 @@ export function createIsaDevices(w: IsaWiring): IsaDevices {
 
   return {
     i8042,
+    input,
     rtc,
     createTimer: timer,
     serialInput(index, bytes) {

@@ -17,6 +17,7 @@ import { KVM_CAP } from '../kvm/ioctls.js';
 import { KvmMemoryMap } from './memory-map.js';
 import { PcPlatform } from './platform.js';
 import { plugPcDevices, type PcDevices } from './pc-devices.js';
+import { numberToQcode } from '../input/keymap.js';
 import { answerDisplayRequest } from './display-bridge.js';
 import { firmwareRamSlots, loadFirmwareSetup, plainRamSlots } from './firmware-boot.js';
 
@@ -326,9 +327,13 @@ export class KvmPcMachine {
       case 'display':
         this.post(answerDisplayRequest(this.pcDevices.display, m));
         return undefined;
-      case 'key':
+      case 'key': {
+        const qcode = m.key.type === 'qcode' ? m.key.data : numberToQcode(m.key.data);
+        if (qcode !== undefined) this.devices.input.key(qcode, m.down);
+        return undefined;
+      }
       case 'pointer':
-        // PS/2 input arrives with the keyboard map (src/input); until then keys are dropped.
+        this.devices.input.pointer(m.dx, m.dy, m.buttons);
         return undefined;
     }
   }
