@@ -166,7 +166,10 @@ export class BusMasterChannel implements DmaEngine, BusDevice {
           // Stop: a transfer in progress is abandoned (the host resets the device after this).
           if (this.running !== undefined) this.cancel();
           this.status &= ~BM_STATUS.ACTIVE;
-        } else if (!was && now) this.run();
+        } else if (!was && now) {
+          this.status |= BM_STATUS.ACTIVE; // set by the start bit, cleared when a transfer ends
+          this.run();
+        }
         return;
       }
       case 2:
