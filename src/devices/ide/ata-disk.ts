@@ -121,29 +121,13 @@ export class AtaDisk extends IdeDrive {
       case CMD.READ_NATIVE_MAX_ADDRESS_EXT:
         this.regs.setLba(Math.max(0, this.totalSectors - 1), cmd === CMD.READ_NATIVE_MAX_ADDRESS_EXT);
         return this.complete();
-      case CMD.CHECK_POWER_MODE:
-        this.regs.sectorCount = 0xff; // active or idle
-        return this.complete();
       case CMD.SEEK:
-      case CMD.STANDBY_IMMEDIATE:
-      case CMD.IDLE_IMMEDIATE:
-      case CMD.STANDBY:
-      case CMD.IDLE:
-      case CMD.SLEEP:
         return this.complete();
-      case CMD.EXECUTE_DEVICE_DIAGNOSTIC:
-        this.loadSignature();
-        this.status = this.resetStatus();
-        return this.raiseIrq();
       default:
+        if (this.commonCommand(cmd)) return;
         if (cmd >= CMD.RECALIBRATE && cmd <= 0x1f) return this.complete();
         return this.abort(); // includes IDENTIFY PACKET DEVICE, PACKET and NOP
     }
-  }
-
-  /** Back to idle without an interrupt (end of a PIO data-in command). */
-  private idle(): void {
-    this.status = ST.DRDY | ST.DSC;
   }
 
   /** The command's starting sector and count, or undefined after aborting with IDNF. */

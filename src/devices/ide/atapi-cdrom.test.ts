@@ -87,7 +87,10 @@ test('IDENTIFY DEVICE aborts with the ATAPI signature; IDENTIFY PACKET DEVICE an
   assert.equal(r.error(1), 0x04);
   assert.deepEqual([r.inb(0x174), r.inb(0x175)], [0x14, 0xeb]);
   r.command(1, 0xa1);
+  assert.equal(r.status(1) & 0x08, 0x08);
   const id = r.readData(1, 512);
+  assert.equal(r.irq[1].level, false, 'no interrupt at the end of a PIO data-in command');
+  assert.equal(r.status(1) & 0x89, 0);
   assert.equal(id[1]! >> 6, 2, 'ATAPI device');
   assert.equal(id[1]! & 0x1f, 5, 'CD-ROM');
 });

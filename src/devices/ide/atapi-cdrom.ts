@@ -150,30 +150,17 @@ export class AtapiCdrom extends IdeDrive {
         return;
       case CMD.IDENTIFY_PACKET_DEVICE: {
         const data = identifyCdrom(this.identity, this.modes);
-        return this.startPio(data, data.length, () => this.complete(), true);
+        return this.startPio(data, data.length, () => this.idle(), true);
       }
       case CMD.PACKET:
         return this.packet();
       case CMD.DEVICE_RESET:
         return this.reset();
-      case CMD.EXECUTE_DEVICE_DIAGNOSTIC:
-        this.loadSignature();
-        this.status = this.resetStatus();
-        return this.raiseIrq();
       case CMD.SET_FEATURES:
         if (this.regs.feature === 0x03 && !setTransferMode(this.modes, this.regs.sectorCount)) return this.abort();
         return this.complete();
-      case CMD.CHECK_POWER_MODE:
-        this.regs.sectorCount = 0xff;
-        return this.complete();
-      case CMD.STANDBY_IMMEDIATE:
-      case CMD.IDLE_IMMEDIATE:
-      case CMD.STANDBY:
-      case CMD.IDLE:
-      case CMD.SLEEP:
-        return this.complete();
       default:
-        return this.abort();
+        if (!this.commonCommand(cmd)) this.abort();
     }
   }
 

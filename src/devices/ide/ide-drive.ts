@@ -5,7 +5,7 @@
  * bus master. Concrete devices (AtaDisk, AtapiCdrom) decode the commands.
  */
 import type { DiskBackend, DiskDone } from '../../block/disk-backend.js';
-import { ERR, ST } from './ata-constants.js';
+import { CMD, ERR, ST } from './ata-constants.js';
 import type { DmaEnd, DmaEngine, DmaJob, DmaPort } from './dma.js';
 import { TaskFile } from './task-file.js';
 
@@ -161,6 +161,38 @@ export abstract class IdeDrive {
     this.error = 0;
     this.status = ST.DRDY | ST.DSC;
     this.raiseIrq();
+  }
+
+  /** Back to idle without an interrupt (the end of a PIO data-in command). */
+  protected idle(): void {
+    this.status = ST.DRDY | ST.DSC;
+  }
+
+  /**
+   * Commands every device handles the same way: EXECUTE DEVICE DIAGNOSTIC, CHECK POWER MODE
+   * (always active/idle) and the power-management no-ops. Returns false for other commands.
+   */
+  protected commonCommand(cmd: number): boolean {
+    switch (cmd) {
+      case CMD.EXECUTE_DEVICE_DIAGNOSTIC:
+        this.loadSignature();
+        this.status = this.resetStatus();
+        this.raiseIrq();
+        return true;
+      case CMD.CHECK_POWER_MODE:
+        this.regs.sectorCount = 0xff; // active or idle
+        this.complete();
+        return true;
+      case CMD.STANDBY_IMMEDIATE:
+      case CMD.IDLE_IMMEDIATE:
+      case CMD.STANDBY:
+      case CMD.IDLE:
+      case CMD.SLEEP:
+        this.complete();
+        return true;
+      default:
+        return false;
+    }
   }
 
   /** Sets BSY while the device works on a request. */
