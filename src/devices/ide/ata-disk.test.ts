@@ -269,3 +269,30 @@ test('power management, verify, seek, diagnostic and native max commands complet
   assert.equal(r.error(0), 0x01);
   assert.equal(r.inb(0x1f4), 0x00);
 });
+
+test('a software reset keeps multiple mode and write cache settings; a machine reset restores the defaults', () => {
+  const { r, disk } = rig();
+  r.command(0, 0xc6, [0, 2]);
+  r.command(0, 0xef, [0x82]);
+  r.outb(0x3f6, 0x04);
+  r.outb(0x3f6, 0x00);
+  r.command(0, 0xec);
+  let id = r.readData(0, 512);
+  assert.equal(word(id, 59), 0x102);
+  assert.equal(disk.writeCache, false);
+  r.ide.reset();
+  r.command(0, 0xec);
+  id = r.readData(0, 512);
+  assert.equal(word(id, 59), 0x110);
+  assert.equal(disk.writeCache, true);
+});
+
+test('32-bit data port reads move four bytes at a time', () => {
+  const { r, model } = rig();
+  r.command(0, 0x20, [0, 1, 9, 0, 0], 0x40);
+  const got = new Uint8Array(512);
+  const dv = new DataView(got.buffer);
+  for (let i = 0; i < 128; i++) dv.setUint32(4 * i, r.inl(0x1f0), true);
+  assert.deepEqual(got, model.subarray(9 * 512, 10 * 512));
+  assert.equal(r.status(0), 0x50);
+});

@@ -37,7 +37,7 @@ export class AtaDisk extends IdeDrive {
   private multSectors = MAX_MULT_SECTORS;
   /** Volatile write cache enabled (SET FEATURES 02h/82h); when off, writes are flushed before completing. */
   writeCache = true;
-  private readonly modes: TransferModes = defaultModes();
+  private modes: TransferModes = defaultModes();
 
   constructor(o: AtaDiskOptions) {
     super();
@@ -45,6 +45,13 @@ export class AtaDisk extends IdeDrive {
     this.identity = { ...defaultDiskIdentity(0), ...o.identity };
     this.totalSectors = Math.floor(o.backend.size / SECTOR);
     this.chs = o.chs ?? defaultChs(this.totalSectors);
+    this.current = this.chs;
+  }
+
+  protected override onPowerOn(): void {
+    this.multSectors = MAX_MULT_SECTORS;
+    this.writeCache = true;
+    this.modes = defaultModes();
     this.current = this.chs;
   }
 

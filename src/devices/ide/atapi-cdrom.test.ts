@@ -272,3 +272,19 @@ test('ATAPI DEVICE RESET is accepted while busy and reloads the signature', () =
   assert.equal(r.status(1), 0);
   assert.deepEqual([r.inb(0x174), r.inb(0x175)], [0x14, 0xeb]);
 });
+
+test('a machine reset releases the guest lock; REQUEST SENSE honours the DMA bit', () => {
+  const { r, cd } = rig();
+  r.atapi(1, [0x1e, 0, 0, 0, 1, 0]);
+  r.ide.reset();
+  assert.equal(cd.locked, false);
+  r.atapi(1, [0xff]);
+  r.enableBusMaster();
+  r.writePrd(0x1000, [[0x40000, 18]]);
+  r.select(1, 0);
+  r.command(1, 0xa0, [0x01, 0, 0, 0, 0]);
+  r.writeData(1, Uint8Array.of(0x03, 0, 0, 0, 18, 0, 0, 0, 0, 0, 0, 0));
+  r.startDma(1, 0x1000, true);
+  assert.equal(r.status(1), 0x50);
+  assert.deepEqual([r.memory.readU8(0x40002), r.memory.readU8(0x4000c)], [5, 0x20]);
+});

@@ -53,7 +53,7 @@ export class AtapiCdrom extends IdeDrive {
   /** 0: none; 1: report "no medium" next; 2: report UNIT ATTENTION next. */
   private changeState = 0;
   private mediaEvent: number = MEDIA_EVENT.NONE;
-  private readonly modes: TransferModes = defaultModes();
+  private modes: TransferModes = defaultModes();
   /** PACKET state: DMA data phase requested, byte count limit. */
   private useDma = false;
   private byteLimit = 0;
@@ -141,6 +141,12 @@ export class AtapiCdrom extends IdeDrive {
     this.useDma = false;
   }
 
+  protected override onPowerOn(): void {
+    this.modes = defaultModes();
+    this.lockedByGuest = false;
+    this.sense = { key: 0, asc: 0, ascq: 0 };
+  }
+
   protected execute(cmd: number): void {
     switch (cmd) {
       case CMD.IDENTIFY_DEVICE:
@@ -214,7 +220,7 @@ export class AtapiCdrom extends IdeDrive {
       case SCSI.REQUEST_SENSE: {
         const s = this.sense;
         this.sense = { key: 0, asc: 0, ascq: 0 };
-        return this.reply(senseData(s.key, s.asc, s.ascq), cdb[4]!, false);
+        return this.reply(senseData(s.key, s.asc, s.ascq), cdb[4]!);
       }
       case SCSI.INQUIRY:
         if ((cdb[1]! & 0x01) !== 0) return this.invalidField(); // no vital product data pages
@@ -282,11 +288,11 @@ export class AtapiCdrom extends IdeDrive {
     this.good();
   }
 
-  /** Sends `data` (truncated to `alloc` bytes) to the host; `honourDma` false forces PIO. */
-  private reply(data: Uint8Array, alloc: number, honourDma = true): void {
+  /** Sends `data` (truncated to `alloc` bytes) to the host by PIO or, when the PACKET asked for it, DMA. */
+  private reply(data: Uint8Array, alloc: number): void {
     const out = data.subarray(0, Math.min(data.length, alloc));
     if (out.length === 0) return this.good();
-    if (this.useDma && honourDma) {
+    if (this.useDma) {
       return this.dmaReply(out, (how) => this.dmaFinished(how));
     }
     this.pioStream(out.length, (at, len, done) => done(out.subarray(at, at + len)));

@@ -65,14 +65,15 @@ export class IdeChannel {
   /** Hardware reset (machine reset): both devices reset, device 0 selected, interrupts enabled. */
   reset(): void {
     this.control = 0;
-    this.resetDevices();
+    this.resetDevices(true);
   }
 
-  private resetDevices(): void {
+  private resetDevices(powerOn = false): void {
     this.selected = 0;
     for (let i = 0; i < 2; i++) {
       const d = this.drives[i];
-      if (d !== undefined) d.reset();
+      if (d !== undefined && powerOn) d.powerOnReset();
+      else if (d !== undefined) d.reset();
       else this.regs[i]!.loadSignature(0, 0);
     }
     this.updateIrq();

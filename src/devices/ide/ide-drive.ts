@@ -50,6 +50,14 @@ export abstract class IdeDrive {
   protected abstract execute(cmd: number): void;
   /** Device-specific part of a reset. */
   protected onReset(): void {}
+  /** Returns settings a software reset keeps (multiple mode, features, lock) to power-on values. */
+  protected onPowerOn(): void {}
+
+  /** Hardware reset (machine reset or power-on): power-on settings, then a reset. */
+  powerOnReset(): void {
+    this.onPowerOn();
+    this.reset();
+  }
 
   /** Hardware or software reset: cancels everything, loads the signature. */
   reset(): void {
