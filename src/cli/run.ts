@@ -6,6 +6,7 @@ import { createCharBackend } from '../chardev/create.js';
 import { Kvm } from '../kvm/kvm.js';
 import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
+import { DriveManager } from '../machine/drive-manager.js';
 import { VmMonitorTarget } from '../machine/vm-monitor-target.js';
 import { qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
 
@@ -29,11 +30,6 @@ export async function startVm(config: MachineConfig): Promise<number> {
     process.stderr.write('tkvm: -accel emu/tcg: the software CPU is not built yet; use -accel kvm on a machine with /dev/kvm\n');
     return 1;
   }
-  const unsupported = unsupportedYet(config);
-  if (unsupported !== undefined) {
-    process.stderr.write(`tkvm: ${unsupported}\n`);
-    return 1;
-  }
   Kvm.open().close(); // fails with one clear sentence when /dev/kvm is unusable
   const { VmHost } = await import('../machine/vm-host.js');
   let host: InstanceType<typeof VmHost> | undefined;
@@ -41,12 +37,16 @@ export async function startVm(config: MachineConfig): Promise<number> {
   const debugcons: Array<CharBackend | undefined> = [];
   let monitors: RunningMonitors | undefined;
   let vnc: VncServer | undefined;
+  let drives: DriveManager | undefined;
   try {
     for (const spec of config.serial) backends.push(await openBackend(spec, () => host?.quit()));
     for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
-    const target = new VmMonitorTarget(config.name);
-    host = new VmHost(config, backends, target.events, debugcons);
+    drives = await DriveManager.open(config.drives, (text) => process.stderr.write(text));
+    const target = new VmMonitorTarget(config.name, drives);
+    host = new VmHost(config, backends, target.events, debugcons, drives.slots());
     target.attach(host);
+    const vm = host;
+    drives.attach({ cdRequest: (index, req) => vm.cdRequest(index, req), trayMoved: (device, qdev, open) => target.trayMoved(device, qdev, open) });
     monitors = await startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() });
     const running = host;
     if (config.vnc !== undefined) {
@@ -67,17 +67,9 @@ export async function startVm(config: MachineConfig): Promise<number> {
   } finally {
     monitors?.close();
     await vnc?.close();
+    await drives?.close();
     for (const b of [...backends, ...debugcons]) b?.close();
   }
-}
-
-/** Options the parser accepts for the PC machine that this machine cannot honour yet: refuse, never ignore. */
-function unsupportedYet(config: MachineConfig): string | undefined {
-  if (config.drives.length > 0) {
-    const d = config.drives[0]!;
-    return `${d.media === 'cdrom' ? '-cdrom' : '-hda/-drive'} ${d.file}: disks and CD-ROMs need the IDE controller, which tkvm does not have yet; boot a kernel with -kernel`;
-  }
-  return undefined;
 }
 
 async function openBackend(spec: CharSpec, quit: () => void): Promise<CharBackend | undefined> {

@@ -8,6 +8,7 @@
  * Channel layout: Int32 control words, an error text area, then the data window.
  */
 import { BlockError, type BlockDriver } from '../block/driver.js';
+import type { DiskBackend, DiskDone } from '../block/disk-backend.js';
 
 /** Control words (Int32 indices). */
 const W = { STATE: 0, OP: 1, LENGTH: 2, OFFSET_HIGH: 3, OFFSET_LOW: 4, RESULT: 5, CLOSED: 6 } as const;
@@ -170,5 +171,48 @@ export class BlockProxyClient {
       const end = this.errorText.indexOf(0);
       throw new BlockError('io', new TextDecoder().decode(this.errorText.slice(0, end < 0 ? undefined : end)));
     }
+  }
+}
+
+/** A disk as the machine thread opened it: its proxy channel and what the device model must know. */
+export interface ProxiedDisk {
+  readonly channel: SharedArrayBuffer;
+  readonly size: number;
+  readonly readOnly: boolean;
+}
+
+/** The DiskBackend of a proxied disk: each request runs to completion before its callback. */
+export class ProxyDiskBackend implements DiskBackend {
+  readonly size: number;
+  readonly readOnly: boolean;
+  private readonly client: BlockProxyClient;
+
+  constructor(disk: ProxiedDisk) {
+    this.size = disk.size;
+    this.readOnly = disk.readOnly;
+    this.client = new BlockProxyClient(disk.channel);
+  }
+
+  read(offset: number, buf: Uint8Array, done: DiskDone): void {
+    this.run(() => this.client.read(offset, buf), done);
+  }
+
+  write(offset: number, buf: Uint8Array, done: DiskDone): void {
+    if (this.readOnly) return done(new BlockError('read-only', 'the disk is read-only'));
+    this.run(() => this.client.write(offset, buf), done);
+  }
+
+  flush(done: DiskDone): void {
+    this.run(() => this.client.flush(), done);
+  }
+
+  private run(op: () => void, done: DiskDone): void {
+    let error: Error | undefined;
+    try {
+      op();
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    done(error);
   }
 }

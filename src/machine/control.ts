@@ -6,6 +6,7 @@
  */
 import type { DisplayReply, DisplayRequest } from './display-bridge.js';
 import type { KeyValue } from '../monitor/target.js';
+import type { CdRequest } from './pc-devices.js';
 export const CTL = {
   /** Main thread posted messages for the machine thread. */
   PENDING: 0,
@@ -37,7 +38,9 @@ export type HostMessage =
   /** A key of the PS/2 keyboard: a QEMU QKeyCode name or a raw PC scancode (QMP 'number'). */
   | { type: 'key'; key: KeyValue; down: boolean }
   /** Relative PS/2 mouse motion with the buttons held (display front ends). */
-  | { type: 'pointer'; dx: number; dy: number; buttons: number };
+  | { type: 'pointer'; dx: number; dy: number; buttons: number }
+  /** A host media request for CD-ROM drive `index`, answered by a 'cd' reply with the same id. */
+  | { type: 'cd'; id: number; index: number; req: CdRequest };
 
 /** Messages from the machine thread to the main thread. */
 export type MachineMessage =
@@ -47,4 +50,6 @@ export type MachineMessage =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'reset' }
   | { type: 'exit'; status: number; message?: string }
-  | DisplayReply;
+  | DisplayReply
+  /** The outcome of a 'cd' request: QEMU's error text when the drive refused. */
+  | { type: 'cd'; id: number; error?: string };

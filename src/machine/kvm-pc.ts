@@ -16,7 +16,7 @@ import { loadDirectKernel } from './direct-boot.js';
 import { KVM_CAP } from '../kvm/ioctls.js';
 import { KvmMemoryMap } from './memory-map.js';
 import { PcPlatform } from './platform.js';
-import { plugPcDevices, type PcDevices } from './pc-devices.js';
+import { plugPcDevices, type IdeDriveSlot, type PcDevices } from './pc-devices.js';
 import { numberToQcode } from '../input/keymap.js';
 import { answerDisplayRequest } from './display-bridge.js';
 import { firmwareRamSlots, loadFirmwareSetup, plainRamSlots } from './firmware-boot.js';
@@ -80,6 +80,7 @@ export class KvmPcMachine {
     private readonly port: MessagePort,
     outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
     debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined> = [],
+    private readonly ideDrives: ReadonlyArray<IdeDriveSlot | undefined> = [],
   ) {
     this.kvm = Kvm.open();
     const firmware = config.kernel === undefined ? loadFirmwareSetup(config) : undefined;
@@ -124,7 +125,7 @@ export class KvmPcMachine {
       createTimer: (fire) => this.devices.createTimer(fire),
       ...(firmware !== undefined ? { firmware: { bios: firmware.bios, ramHost: this.ram.slots[0]!.hostAddress, fwCfg: firmware.fwCfg } } : {}),
     });
-    this.pcDevices = plugPcDevices(this.platform, config);
+    this.pcDevices = plugPcDevices(this.platform, config, this.ideDrives);
     this.createVm();
   }
 
@@ -335,6 +336,11 @@ export class KvmPcMachine {
       case 'pointer':
         this.devices.input.pointer(m.dx, m.dy, m.buttons);
         return undefined;
+      case 'cd': {
+        const error = this.pcDevices.cdRequest(m.index, m.req);
+        this.post({ type: 'cd', id: m.id, ...(error !== undefined ? { error } : {}) });
+        return undefined;
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import { TkvmError } from '../errors.js';
 import { RingWriter } from '../util/byte-ring.js';
 import type { MachineMessage } from './control.js';
 import { KvmPcMachine } from './kvm-pc.js';
+import type { IdeDriveSlot } from './pc-devices.js';
 
 interface MachineWorkerData {
   config: MachineConfig;
@@ -17,6 +18,8 @@ interface MachineWorkerData {
   serialRings: Array<SharedArrayBuffer | undefined>;
   /** One ring per debug console with a backend. */
   debugconRings?: Array<SharedArrayBuffer | undefined>;
+  /** IDE drives by index (0-3), their data served by the main thread's block proxies. */
+  ideDrives?: Array<IdeDriveSlot | undefined>;
 }
 
 const wd = workerData as MachineWorkerData;
@@ -34,7 +37,7 @@ function main(): void {
   let machine: KvmPcMachine | undefined;
   let exit: { status: number; message?: string };
   try {
-    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs);
+    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
     exit = machine.run();
   } catch (err) {
     // A bug in tkvm, not bad input: say so in one line; the stack only with TKVM_DEBUG=1.

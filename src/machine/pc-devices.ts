@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { MachineConfig } from '../cli/config.js';
 import type { DisplaySource } from '../display/display.js';
 import { DEFAULT_VGAMEM_MB, StdVga, VBE_IO_BASE, VBE_IO_SIZE, VGA_IO_BASE, VGA_IO_SIZE, VGA_WINDOW_BASE, VGA_WINDOW_SIZE } from '../devices/vga/index.js';
+import { AtaDisk, AtapiCdrom, IdeMediaError, PIIX3_IDE_DEVFN, Piix3Ide, defaultCdromIdentity, defaultDiskIdentity } from '../devices/ide/index.js';
+import type { BusDevice } from '../bus/bus-device.js';
+import { ProxyDiskBackend, type ProxiedDisk } from './block-proxy.js';
 import type { PcPlatform } from './platform.js';
 
 /** SeaBIOS's VGA BIOS for the standard VGA, from Debian's seabios package (QEMU loads the same file). */
@@ -14,16 +17,85 @@ export const STD_VGA_ROM_PATH = '/usr/share/seabios/vgabios-stdvga.bin';
 /** The standard VGA's PCI address, as on QEMU's pc machine (00:02.0). */
 export const STD_VGA_DEVFN = 2 << 3;
 
+/** One IDE drive slot as the main thread set it up (index = -drive index: 0..3). */
+export interface IdeDriveSlot extends ProxiedDisk {
+  readonly media: 'disk' | 'cdrom';
+  /** CD-ROMs: Int32 [locked, trayOpen, present] kept current for the main thread's query-block. */
+  readonly state?: SharedArrayBuffer;
+  /** An empty CD-ROM drive (no medium yet). */
+  readonly empty?: boolean;
+}
+
+/** Indices into an IdeDriveSlot's state words. */
+export const CD_STATE = { LOCKED: 0, TRAY_OPEN: 1, PRESENT: 2, SIZE: 3 } as const;
+
+/** A host request for a CD-ROM drive (QMP eject, blockdev-change-medium). */
+export type CdRequest =
+  | { readonly op: 'eject'; readonly force: boolean }
+  | { readonly op: 'change'; readonly force: boolean; readonly size: number };
+
 /** The devices the rest of the machine talks to after assembly. */
 export interface PcDevices {
   /** The graphics card, for screendumps and VNC (undefined with -vga none). */
   readonly display?: DisplaySource;
+  /** Carries out a host request on CD-ROM drive `index`; returns QEMU's error text or undefined. */
+  cdRequest(index: number, req: CdRequest): string | undefined;
 }
 
 /** Plugs the configured devices into `platform` (called once, before the VM first runs). */
-export function plugPcDevices(platform: PcPlatform, config: MachineConfig): PcDevices {
+export function plugPcDevices(platform: PcPlatform, config: MachineConfig, drives: ReadonlyArray<IdeDriveSlot | undefined> = []): PcDevices {
   const display = config.vga === 'none' ? undefined : plugStdVga(platform);
-  return { display };
+  const cdRequest = plugIde(platform, drives);
+  return { display, cdRequest };
+}
+
+/**
+ * PIIX3 IDE on 00:01.1 with the -hda..-hdd/-cdrom drives: legacy ports on IRQ 14/15, bus-master
+ * DMA through BAR4. Disk data goes through the block proxy to the main thread's drivers.
+ */
+function plugIde(platform: PcPlatform, slots: ReadonlyArray<IdeDriveSlot | undefined>): PcDevices['cdRequest'] {
+  const cds = new Map<number, { cd: AtapiCdrom; slot: IdeDriveSlot; state: Int32Array }>();
+  const drives = [0, 1, 2, 3].map((index) => {
+    const slot = slots[index];
+    if (slot === undefined) return undefined;
+    if (slot.media === 'disk') return new AtaDisk({ backend: new ProxyDiskBackend(slot), identity: defaultDiskIdentity(index) });
+    const cd = new AtapiCdrom({
+      ...(slot.empty === true ? {} : { medium: new ProxyDiskBackend(slot) }),
+      identity: defaultCdromIdentity(index),
+      name: `ide${index >> 1}-cd${index & 1}`,
+    });
+    cds.set(index, { cd, slot, state: new Int32Array(slot.state ?? new SharedArrayBuffer(16)) });
+    return cd;
+  });
+  const ide = new Piix3Ide({ memory: platform.memory, irq14: platform.isaIrq(14), irq15: platform.isaIrq(15), drives });
+  platform.addPciFunction(PIIX3_IDE_DEVFN, ide);
+  const mirror = (): void => {
+    for (const { cd, state } of cds.values()) {
+      Atomics.store(state, CD_STATE.LOCKED, cd.locked ? 1 : 0);
+      Atomics.store(state, CD_STATE.TRAY_OPEN, cd.trayOpen ? 1 : 0);
+      Atomics.store(state, CD_STATE.PRESENT, cd.medium !== undefined ? 1 : 0);
+    }
+  };
+  mirror();
+  for (const r of ide.portRanges()) {
+    // After each command the CD-ROMs' lock and tray state is mirrored for query-block.
+    const watched: BusDevice = cds.size === 0 ? r.device : { read: (o, d) => r.device.read(o, d), write: (o, d) => { r.device.write(o, d); mirror(); } };
+    platform.pio.insert(r.base, r.size, r.name, watched);
+  }
+  return (index, req) => {
+    const entry = cds.get(index);
+    if (entry === undefined) return `Device at IDE index ${index} is not a CD-ROM drive`;
+    try {
+      if (req.op === 'eject') entry.cd.eject(req.force);
+      else entry.cd.changeMedium(new ProxyDiskBackend({ channel: entry.slot.channel, size: req.size, readOnly: true }), req.force);
+      return undefined;
+    } catch (err) {
+      if (err instanceof IdeMediaError) return err.message;
+      throw err;
+    } finally {
+      mirror();
+    }
+  };
 }
 
 /**

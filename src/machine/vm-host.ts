@@ -6,6 +6,7 @@ import { runAreaAt } from '../kvm/kvm.js';
 import { SIGUSR2, pthreadKill } from '../kvm/libc.js';
 import { RingReader, createRingBuffer } from '../util/byte-ring.js';
 import { DisplayBridge } from './display-bridge.js';
+import type { CdRequest, IdeDriveSlot } from './pc-devices.js';
 import type { KeyValue } from '../monitor/target.js';
 import { CTL, RUNSTATE, createControl, type HostMessage, type MachineMessage } from './control.js';
 
@@ -41,6 +42,8 @@ export class VmHost {
   private state: 'running' | 'paused' = 'running';
   /** The guest's screen, for VNC and screendumps (rendered by the machine thread on request). */
   readonly display = new DisplayBridge((req) => this.send(req));
+  private readonly cdWaiting = new Map<number, (error: string | undefined) => void>();
+  private nextCdId = 1;
 
   constructor(
     private readonly config: MachineConfig,
@@ -48,6 +51,8 @@ export class VmHost {
     private readonly events: VmHostEvents = {},
     /** Backends of config.debugcons, in order (output only). */
     private readonly debugcons: ReadonlyArray<CharBackend | undefined> = [],
+    /** IDE drives by index (0-3): proxy channels the main thread serves (see DriveManager). */
+    private readonly ideDrives: ReadonlyArray<IdeDriveSlot | undefined> = [],
   ) {}
 
   /** Starts the VM; resolves when it has ended. */
@@ -72,7 +77,7 @@ export class VmHost {
     this.serial.forEach((backend, index) => backend?.onInput((bytes) => this.send({ type: 'input', index, bytes })));
     const debugconRings = ringsFor(this.debugcons);
     const worker = new Worker(new URL('./machine-worker.js', import.meta.url), {
-      workerData: { config: this.config, ctl: this.ctl, serialRings, debugconRings },
+      workerData: { config: this.config, ctl: this.ctl, serialRings, debugconRings, ideDrives: this.ideDrives },
     });
     this.worker = worker;
     return new Promise<VmExit>((resolve) => {
@@ -82,6 +87,8 @@ export class VmHost {
         done = true;
         if (this.timer) clearTimeout(this.timer);
         this.display.close();
+        for (const resolve of this.cdWaiting.values()) resolve('the machine has ended');
+        this.cdWaiting.clear();
         // The machine thread stopped its AP threads before reporting; their thread ids are
         // stale now, so nothing may be kicked any more.
         Atomics.store(this.ctl, CTL.STATE, RUNSTATE.QUIT);
@@ -130,6 +137,12 @@ export class VmHost {
       case 'display':
         this.display.onReply(m);
         break;
+      case 'cd': {
+        const resolve = this.cdWaiting.get(m.id);
+        this.cdWaiting.delete(m.id);
+        resolve?.(m.error);
+        break;
+      }
     }
   }
 
@@ -148,6 +161,15 @@ export class VmHost {
   /** Lets the vCPUs run again (QMP `cont`). */
   resume(): void {
     this.send({ type: 'resume' });
+  }
+
+  /** Asks the machine to eject or change the medium of CD-ROM drive `index`; resolves to QEMU's error text, if any. */
+  cdRequest(index: number, req: CdRequest): Promise<string | undefined> {
+    const id = this.nextCdId++;
+    return new Promise((resolve) => {
+      this.cdWaiting.set(id, resolve);
+      this.send({ type: 'cd', id, index, req });
+    });
   }
 
   /** Presses or releases a key of the guest's PS/2 keyboard (QMP send-key, VNC). */
