@@ -4,7 +4,7 @@
  * flush in driver.ts) and only then they become evictable. Concurrent misses on the same table
  * share one read.
  */
-import type { HostFile } from './host-file.js';
+import type { HostFile } from '../../host-file.js';
 
 /** Default metadata cache budget per cache (L2 and refcount caches together stay <= 32 MiB). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;

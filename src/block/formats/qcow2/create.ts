@@ -11,7 +11,7 @@ import {
   type Qcow2Header,
 } from './header.js';
 import type { Qcow2Core } from './driver.js';
-import { HostFile } from './host-file.js';
+import { HostFile } from '../../host-file.js';
 import { setL2Data } from './tables.js';
 import { setU64 } from './util.js';
 

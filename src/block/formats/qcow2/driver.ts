@@ -19,8 +19,7 @@ import {
   COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, INCOMPAT_EXTL2, l2Entries, parseHeader,
   QCOW_MAGIC, serializeHeader, type Qcow2Header,
 } from './header.js';
-import { HostFile } from './host-file.js';
-import { lockImage } from './lock.js';
+import { HostFile } from '../../host-file.js';
 import { Refcounts } from './refcount.js';
 import {
   l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
@@ -83,7 +82,8 @@ export class Qcow2Core implements BlockDriver {
   /** Reads and validates everything an open needs; see index.ts for the public entry point. */
   protected static async load(path: string, options: OpenOptions): Promise<{ file: HostFile; h: Qcow2Header; l1: Uint8Array; reftable: Uint8Array; readOnly: boolean; notice?: string }> {
     let readOnly = options.readOnly;
-    let file = await HostFile.open(path, !readOnly);
+    const lock = options.lock !== false;
+    let file = await HostFile.open(path, readOnly, lock);
     file.unsafe = options.cache === 'unsafe';
     try {
       const first = new Uint8Array(Math.min(file.size, 112));
@@ -94,7 +94,6 @@ export class Qcow2Core implements BlockDriver {
         const bits = dv.getUint32(20);
         if (dv.getUint32(0) === QCOW_MAGIC && bits >= 9 && bits <= 21) cs = 1 << bits;
       }
-      if (options.lock !== false) lockImage(file.fd, path, !readOnly);
       const head = new Uint8Array(Math.min(file.size, cs));
       await file.read(0, head);
       const h = parseHeader(head, file.size, path);
@@ -102,8 +101,7 @@ export class Qcow2Core implements BlockDriver {
       if (h.incompatible & INCOMPAT_CORRUPT && !readOnly) {
         notice = `qcow2: Image '${path}' is marked corrupt (its metadata was found inconsistent); it was opened read-only. Run 'qemu-img check -r all' on it to repair it.`;
         await file.close();
-        file = await HostFile.open(path, false);
-        if (options.lock !== false) lockImage(file.fd, path, false);
+        file = await HostFile.open(path, true, lock);
         readOnly = true;
       }
       const reftable = new Uint8Array(h.refcountTableClusters * (1 << h.clusterBits));
@@ -633,7 +631,7 @@ export class Qcow2Core implements BlockDriver {
 }
 
 async function looksLikeQcow2(path: string): Promise<boolean> {
-  const f = await HostFile.open(path, false);
+  const f = await HostFile.open(path, true, false);
   try {
     const b = new Uint8Array(8);
     await f.read(0, b);
