@@ -124,6 +124,9 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
   };
   let lastWrite: Promise<void> = Promise.resolve();
   const worker = async (): Promise<void> => {
+    // One buffer per worker, reused for every job: fresh 2 MiB buffers cost a page fault per
+    // 4 KiB when the kernel first copies into them (about a third of the kernel time of a copy).
+    let own: Buffer | undefined;
     while (failure === undefined) {
       const r = await next();
       if (r.done === true) return;
@@ -135,7 +138,8 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
       try {
         let buf: Buffer | undefined;
         if (!job.zero) {
-          buf = Buffer.allocUnsafe(job.length);
+          own ??= Buffer.allocUnsafeSlow(CHUNK);
+          buf = own.subarray(0, job.length);
           await job.src.read(job.srcOffset, buf);
         }
         await prev;
