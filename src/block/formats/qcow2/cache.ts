@@ -56,6 +56,15 @@ export class TableCache {
     }
   }
 
+  /** The table at `offset` if it is in memory (no read); a hit counts as a use. */
+  peek(offset: number): Uint8Array | undefined {
+    const hit = this.map.get(offset);
+    if (!hit) return undefined;
+    this.map.delete(offset);
+    this.map.set(offset, hit);
+    return hit.data;
+  }
+
   /** True when the table at `offset` is held in memory (possibly not yet on disk). */
   has(offset: number): boolean {
     return this.map.has(offset);

@@ -167,7 +167,7 @@ export async function checkImage(core: Qcow2Core, repair: 'none' | 'leaks' | 'al
     core.readOnly = false;
     core.notice = undefined;
   }
-  return core.mutex.run(async () => {
+  return core.exclusive(async () => {
     if (!core.readOnly) await core.flushLocked();
     const messages: string[] = [];
     let w = await walk(core);
