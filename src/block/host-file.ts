@@ -4,7 +4,7 @@
  * driver (raw, qcow, qcow2) sits on one of these; it turns Node's errno errors into BlockErrors
  * that name the file and the offset.
  */
-import { constants, readSync, writeSync } from 'node:fs';
+import { constants, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { BlockError } from './driver.js';
 import {
@@ -194,6 +194,17 @@ export class HostFile {
   async truncate(length: number): Promise<void> {
     try {
       await this.fh.truncate(length);
+    } catch (err) {
+      throw this.ioError('truncate', length, err);
+    }
+    this.size = length;
+  }
+
+  /** Grows the file to at least `length` bytes; the new bytes are a hole and read as zeroes. */
+  extendTo(length: number): void {
+    if (length <= this.size) return;
+    try {
+      ftruncateSync(this.fh.fd, length);
     } catch (err) {
       throw this.ioError('truncate', length, err);
     }

@@ -485,16 +485,25 @@ export class Qcow2Core implements BlockDriver {
       await this.writeSubclusters(ci, inC, data, m);
       return;
     }
-    let full = data;
-    if (data.length !== this.cs) {
-      full = new Uint8Array(this.cs);
-      await this.readInCluster(ci * this.cs, full);
-      full.set(data, inC);
-    }
     const reuse = (m.kind === 'sub' || m.kind === 'zero') && m.copied && m.host !== 0;
     if (reuse) await this.checkDataTarget(m.host, ci);
     const host = reuse ? m.host : await this.rc.alloc(1);
-    await this.file.write(host, full);
+    // The rest of the cluster reads as zeroes (zero cluster, no backing data) and the new host
+    // cluster lies past the end of the file, where the file reads as zeroes too: write only the
+    // new bytes and extend the file over the cluster (qemu fallocates the zero part likewise).
+    const zeroRest = m.kind === 'zero' || (m.kind === 'unallocated' && (!this.backing || ci * this.cs >= this.backingSize));
+    if (!reuse && zeroRest && host >= this.file.size) {
+      await this.file.write(host + inC, data);
+      this.file.extendTo(host + this.cs);
+    } else {
+      let full = data;
+      if (data.length !== this.cs) {
+        full = new Uint8Array(this.cs);
+        await this.readInCluster(ci * this.cs, full);
+        full.set(data, inC);
+      }
+      await this.file.write(host, full);
+    }
     const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
     this.l2cache.markDirty(l2.off, l2.table);
