@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
-import { qemuCheck, tempDir } from './helpers.js';
+import { assertQemuClean, inTempDir } from './helpers.js';
 
 const MiB = 1 << 20;
 
 test('a large in-place write racing a discard never lands in the cluster the discard freed and a new write reused', async () => {
-  const { dir, cleanup } = tempDir('race');
-  try {
+  await inTempDir('race', async (dir) => {
     for (let round = 0; round < 10; round++) {
       const path = join(dir, `r${round}.qcow2`);
       await qcow2Format.create(path, { size: 64 * MiB });
@@ -34,17 +33,13 @@ test('a large in-place write racing a discard never lands in the cluster the dis
       assert.ok(head.subarray(0, 64 << 10).every((b) => b === 0), `round ${round}: the discarded cluster must read as zeroes`);
       assert.ok(head.subarray(64 << 10).every((b) => b === 0xbb), `round ${round}: the rest holds the in-place write`);
       await d.close();
-      const c = qemuCheck(path);
-      assert.equal(c.status, 0, JSON.stringify(c.json));
+      assertQemuClean(path);
     }
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('concurrent flushes share one flush, in-place writes overlap a snapshot safely, and all data reads back', async () => {
-  const { dir, cleanup } = tempDir('share');
-  try {
+  await inTempDir('share', async (dir) => {
     const path = join(dir, 'a.qcow2');
     await qcow2Format.create(path, { size: 8 * MiB });
     const d = await Qcow2Driver.open(path, { readOnly: false });
@@ -67,9 +62,6 @@ test('concurrent flushes share one flush, in-place writes overlap a snapshot saf
     assert.ok(snap.subarray(0, MiB).every((b) => b === 2), 'the write that completed before the snapshot is in it');
     assert.ok(snap.subarray(MiB).every((b) => b === 1));
     await d.close();
-    const c = qemuCheck(path);
-    assert.equal(c.status, 0, JSON.stringify(c.json));
-  } finally {
-    cleanup();
-  }
+    assertQemuClean(path);
+  });
 });

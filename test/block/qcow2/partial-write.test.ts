@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
-import { qemuCheck, tempDir } from './helpers.js';
+import { assertQemuClean, inTempDir } from './helpers.js';
 
 const KiB = 1024;
 
 test('a 4 KiB write into a fresh cluster reads back with zeroes around it, and the file covers the cluster', async () => {
-  const { dir, cleanup } = tempDir('pw');
-  try {
+  await inTempDir('pw', async (dir) => {
     const path = join(dir, 'a.qcow2');
     await qcow2Format.create(path, { size: 1 << 20 });
     const d = await Qcow2Driver.open(path, { readOnly: false });
@@ -27,16 +26,12 @@ test('a 4 KiB write into a fresh cluster reads back with zeroes around it, and t
     }
     await d.close();
     assert.equal(statSync(path).size % (64 * KiB), 0, 'the file ends on a cluster boundary');
-    const c = qemuCheck(path);
-    assert.equal(c.status, 0, JSON.stringify(c.json));
-  } finally {
-    cleanup();
-  }
+    assertQemuClean(path);
+  });
 });
 
 test('a partial write over backing data copies the backing bytes; past the backing file it reads zeroes', async () => {
-  const { dir, cleanup } = tempDir('pwb');
-  try {
+  await inTempDir('pwb', async (dir) => {
     const base = join(dir, 'base.raw');
     writeFileSync(base, Buffer.alloc(96 * KiB, 0x11)); // ends in the middle of the second cluster
     const path = join(dir, 'top.qcow2');
@@ -55,9 +50,6 @@ test('a partial write over backing data copies the backing bytes; past the backi
       if (got[i] !== want) assert.fail(`byte ${i}: ${got[i]} != ${want}`);
     }
     await d.close();
-    const c = qemuCheck(path);
-    assert.equal(c.status, 0, JSON.stringify(c.json));
-  } finally {
-    cleanup();
-  }
+    assertQemuClean(path);
+  });
 });
