@@ -66,6 +66,22 @@ export function tempDir(tag: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `fn` in a fresh temporary directory and removes the directory afterwards. */
+export async function inTempDir(tag: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = tempDir(tag);
+  try {
+    await fn(dir);
+  } finally {
+    cleanup();
+  }
+}
+
+/** Fails unless `qemu-img check` finds no errors and no leaks in the image. */
+export function assertQemuClean(path: string): void {
+  const c = qemuCheck(path);
+  if (c.status !== 0) throw new Error(`qemu-img check ${path}: status ${c.status}: ${JSON.stringify(c.json)}`);
+}
+
 /** Writes a raw file. */
 export function writeRaw(path: string, data: Uint8Array): void {
   writeFileSync(path, data);

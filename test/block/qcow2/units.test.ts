@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TableCache } from '../../../src/block/formats/qcow2/cache.js';
 import { decodeCompressed, encodeCompressed } from '../../../src/block/formats/qcow2/compress.js';
 import { parseHeader, serializeHeader, type Qcow2Header } from '../../../src/block/formats/qcow2/header.js';
-import { HostFile } from '../../../src/block/formats/qcow2/host-file.js';
+import { HostFile } from '../../../src/block/host-file.js';
 import { Refcounts } from '../../../src/block/formats/qcow2/refcount.js';
 import { Qcow2Driver, qcow2Format } from '../../../src/block/formats/qcow2/index.js';
 import { firstDiff, patternBytes, prng, randInt, readAll, tempDir } from './helpers.js';

@@ -448,7 +448,7 @@ async function openQcow(path: string, options: OpenOptions, openBacking?: OpenBa
         backingSize = (await backing.getInfo()).virtualSize;
       }
     }
-    return new QcowDriver(file, header, l1, await file.size(), backing, backingSize, backingName);
+    return new QcowDriver(file, header, l1, file.size, backing, backingSize, backingName);
   } catch (err) {
     await backing?.close();
     await file.close();

@@ -6,7 +6,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import { BlockError, type BlockDriver, type BlockInfo, type BlockStatus } from '../../driver.js';
-import { HostFile } from './host-file.js';
+import { HostFile } from '../../host-file.js';
 
 /** Opens a backing file of some format; supplied by the format registry (the CLI). */
 export type BackingResolver = (path: string, format: string | undefined, readOnly: boolean) => Promise<BlockDriver>;
@@ -53,7 +53,7 @@ export class RawReader implements BlockDriver {
 
   /** Opens `path` read-only as a raw image. */
   static async open(path: string): Promise<RawReader> {
-    return new RawReader(await HostFile.open(path, false));
+    return new RawReader(await HostFile.open(path, true, false));
   }
 
   async read(offset: number, buf: Uint8Array): Promise<void> {

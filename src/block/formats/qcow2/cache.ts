@@ -4,7 +4,7 @@
  * flush in driver.ts) and only then they become evictable. Concurrent misses on the same table
  * share one read.
  */
-import type { HostFile } from './host-file.js';
+import type { HostFile } from '../../host-file.js';
 
 /** Default metadata cache budget per cache (L2 and refcount caches together stay <= 32 MiB). */
 export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
@@ -54,6 +54,15 @@ export class TableCache {
     } finally {
       this.loading.delete(offset);
     }
+  }
+
+  /** The table at `offset` if it is in memory (no read); a hit counts as a use. */
+  peek(offset: number): Uint8Array | undefined {
+    const hit = this.map.get(offset);
+    if (!hit) return undefined;
+    this.map.delete(offset);
+    this.map.set(offset, hit);
+    return hit.data;
   }
 
   /** True when the table at `offset` is held in memory (possibly not yet on disk). */

@@ -13,7 +13,6 @@ import { BlockError } from '../../driver.js';
 import type { CheckReport } from '../../image-ops.js';
 import type { Qcow2Core } from './driver.js';
 import { INCOMPAT_CORRUPT } from './header.js';
-import { lockImage } from './lock.js';
 import { copiedErrors, readSnapshotTable } from './snapshots.js';
 import { l1Entry, l2Entry, setL1Entry, setL2Zero } from './tables.js';
 
@@ -165,11 +164,10 @@ export async function checkImage(core: Qcow2Core, repair: 'none' | 'leaks' | 'al
   if (repair !== 'none' && core.readOnly) {
     if (!core.notice) throw new BlockError('read-only', `cannot repair '${core.file.path}': it is opened read-only`);
     await core.file.reopenWritable();
-    lockImage(core.file.fd, core.file.path, true);
     core.readOnly = false;
     core.notice = undefined;
   }
-  return core.mutex.run(async () => {
+  return core.exclusive(async () => {
     if (!core.readOnly) await core.flushLocked();
     const messages: string[] = [];
     let w = await walk(core);

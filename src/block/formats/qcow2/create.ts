@@ -11,7 +11,7 @@ import {
   type Qcow2Header,
 } from './header.js';
 import type { Qcow2Core } from './driver.js';
-import { HostFile } from './host-file.js';
+import { HostFile } from '../../host-file.js';
 import { setL2Data } from './tables.js';
 import { setU64 } from './util.js';
 
@@ -139,7 +139,7 @@ export async function writeSkeleton(path: string, h: Qcow2Header): Promise<void>
 /** Allocates every cluster of an open, freshly created image (preallocation=metadata|falloc|full). */
 export async function preallocate(core: Qcow2Core, mode: 'metadata' | 'falloc' | 'full'): Promise<void> {
   core.assertWritable();
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     const clusters = Math.ceil(core.h.size / core.cs);
     const zeros = new Uint8Array(core.cs);
     for (let ci = 0; ci < clusters; ci++) {

@@ -19,8 +19,7 @@ import {
   COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, INCOMPAT_EXTL2, l2Entries, parseHeader,
   QCOW_MAGIC, serializeHeader, type Qcow2Header,
 } from './header.js';
-import { HostFile } from './host-file.js';
-import { lockImage } from './lock.js';
+import { HostFile } from '../../host-file.js';
 import { Refcounts } from './refcount.js';
 import {
   l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
@@ -52,6 +51,12 @@ export class Qcow2Core implements BlockDriver {
   private compTail = 0;
   private compTailEpoch = -1;
   private lastInflated: { off: number; data: Uint8Array } | undefined;
+  /** In-place data writes running outside the mutex (see tryWriteInPlace). */
+  private readonly inPlace = new Set<Promise<void>>();
+  /** Whole-image operations running (exclusive()); in-place writes wait for the mutex meanwhile. */
+  private exclusiveDepth = 0;
+  /** A flush queued on the mutex that has not started yet (flush() callers share it). */
+  private queuedFlush: Promise<void> | undefined;
 
   protected constructor(
     readonly file: HostFile,
@@ -83,7 +88,8 @@ export class Qcow2Core implements BlockDriver {
   /** Reads and validates everything an open needs; see index.ts for the public entry point. */
   protected static async load(path: string, options: OpenOptions): Promise<{ file: HostFile; h: Qcow2Header; l1: Uint8Array; reftable: Uint8Array; readOnly: boolean; notice?: string }> {
     let readOnly = options.readOnly;
-    let file = await HostFile.open(path, !readOnly);
+    const lock = options.lock !== false;
+    let file = await HostFile.open(path, readOnly, lock);
     file.unsafe = options.cache === 'unsafe';
     try {
       const first = new Uint8Array(Math.min(file.size, 112));
@@ -94,7 +100,6 @@ export class Qcow2Core implements BlockDriver {
         const bits = dv.getUint32(20);
         if (dv.getUint32(0) === QCOW_MAGIC && bits >= 9 && bits <= 21) cs = 1 << bits;
       }
-      if (options.lock !== false) lockImage(file.fd, path, !readOnly);
       const head = new Uint8Array(Math.min(file.size, cs));
       await file.read(0, head);
       const h = parseHeader(head, file.size, path);
@@ -102,8 +107,7 @@ export class Qcow2Core implements BlockDriver {
       if (h.incompatible & INCOMPAT_CORRUPT && !readOnly) {
         notice = `qcow2: Image '${path}' is marked corrupt (its metadata was found inconsistent); it was opened read-only. Run 'qemu-img check -r all' on it to repair it.`;
         await file.close();
-        file = await HostFile.open(path, false);
-        if (options.lock !== false) lockImage(file.fd, path, false);
+        file = await HostFile.open(path, true, lock);
         readOnly = true;
       }
       const reftable = new Uint8Array(h.refcountTableClusters * (1 << h.clusterBits));
@@ -145,6 +149,27 @@ export class Qcow2Core implements BlockDriver {
   /** Leaves the chain guard. */
   protected static leave(token: string): void {
     leaveChain(token);
+  }
+
+  /**
+   * Runs a whole-image operation (snapshots, resize, check, amend, preallocation) under the mutex
+   * once the in-place writes already running have finished; none start while it runs.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.exclusiveDepth++;
+      try {
+        await this.drainInPlace();
+        return await fn();
+      } finally {
+        this.exclusiveDepth--;
+      }
+    });
+  }
+
+  /** Waits for the in-place writes running now (not for ones that start later). */
+  private async drainInPlace(): Promise<void> {
+    if (this.inPlace.size > 0) await Promise.allSettled([...this.inPlace]);
   }
 
   // ---------------------------------------------------------------- header and dirty bit
@@ -299,6 +324,8 @@ export class Qcow2Core implements BlockDriver {
   async write(offset: number, buf: Uint8Array): Promise<void> {
     this.checkWritable();
     this.checkRange(offset, buf.length);
+    const inPlace = this.tryWriteInPlace(offset, buf);
+    if (inPlace) return inPlace;
     await this.mutex.run(async () => {
       await this.markDirtyBit();
       let done = 0;
@@ -317,6 +344,45 @@ export class Qcow2Core implements BlockDriver {
         done += n;
       }
     });
+  }
+
+  /**
+   * Writes without the mutex when every cluster the request touches is already allocated with
+   * refcount 1 (the COPIED flag) and its L2 table is cached: nothing but data changes, so requests
+   * to such clusters overlap with each other and with allocating writes. The mapping is read and
+   * the write registered in one synchronous step; a mapping changed later (discard, rewrite) only
+   * queues the old cluster's release, which flushLocked applies after draining these writes, so a
+   * running write never lands in a cluster that was freed and handed out again. Returns undefined
+   * (take the mutex) when any cluster needs allocation, copy-on-write or a table read, while a
+   * whole-image operation runs, or before the lazy-refcounts dirty bit is on disk.
+   */
+  private tryWriteInPlace(offset: number, buf: Uint8Array): Promise<void> | undefined {
+    if (this.exclusiveDepth > 0 || (this.lazy && !this.dirtyBitWritten) || buf.length === 0) return undefined;
+    const runs: { host: number; start: number; end: number }[] = [];
+    for (let done = 0; done < buf.length;) {
+      const pos = offset + done;
+      const ci = Math.floor(pos / this.cs);
+      const n = Math.min(this.cs - (pos % this.cs), buf.length - done);
+      const l1i = Math.floor(ci / this.l2e);
+      if (l1i >= this.h.l1Size) return undefined;
+      const { off } = l1Entry(this.l1, l1i);
+      const table = off === 0 ? undefined : this.l2cache.peek(off);
+      if (!table) return undefined;
+      const m = l2Entry(table, ci % this.l2e, this.extL2, this.cb);
+      const whole = (m.kind === 'data' && m.copied) || (m.kind === 'sub' && m.copied && m.alloc === 0xffffffff);
+      // Bad or metadata-overlapping targets take the locked path, which reports them.
+      if (!whole || m.host === 0 || m.host % this.cs !== 0 || m.host >= this.file.size || this.overlapsMetadata(m.host)) return undefined;
+      const host = m.host + (pos % this.cs);
+      const last = runs[runs.length - 1];
+      if (last && last.host + (last.end - last.start) === host) last.end = done + n;
+      else runs.push({ host, start: done, end: done + n });
+      done += n;
+    }
+    const p = (async () => {
+      for (const r of runs) await this.file.write(r.host, buf.subarray(r.start, r.end));
+    })();
+    this.inPlace.add(p);
+    return p.finally(() => this.inPlace.delete(p));
   }
 
   /**
@@ -419,16 +485,25 @@ export class Qcow2Core implements BlockDriver {
       await this.writeSubclusters(ci, inC, data, m);
       return;
     }
-    let full = data;
-    if (data.length !== this.cs) {
-      full = new Uint8Array(this.cs);
-      await this.readInCluster(ci * this.cs, full);
-      full.set(data, inC);
-    }
     const reuse = (m.kind === 'sub' || m.kind === 'zero') && m.copied && m.host !== 0;
     if (reuse) await this.checkDataTarget(m.host, ci);
     const host = reuse ? m.host : await this.rc.alloc(1);
-    await this.file.write(host, full);
+    // The rest of the cluster reads as zeroes (zero cluster, no backing data) and the new host
+    // cluster lies past the end of the file, where the file reads as zeroes too: write only the
+    // new bytes and extend the file over the cluster (qemu fallocates the zero part likewise).
+    const zeroRest = m.kind === 'zero' || (m.kind === 'unallocated' && (!this.backing || ci * this.cs >= this.backingSize));
+    if (!reuse && zeroRest && host >= this.file.size) {
+      await this.file.write(host + inC, data);
+      this.file.extendTo(host + this.cs);
+    } else {
+      let full = data;
+      if (data.length !== this.cs) {
+        full = new Uint8Array(this.cs);
+        await this.readInCluster(ci * this.cs, full);
+        full.set(data, inC);
+      }
+      await this.file.write(host, full);
+    }
     const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
     this.l2cache.markDirty(l2.off, l2.table);
@@ -589,22 +664,34 @@ export class Qcow2Core implements BlockDriver {
       await this.file.sync();
     }
     if (this.rc.hasDeferred()) {
+      // An in-place write that looked up a mapping before it changed may still target a cluster
+      // released since: let it finish before the cluster can be freed and reused.
+      await this.drainInPlace();
       await this.rc.applyDeferred();
       if (!lazyNow) await this.rc.flush();
     }
   }
 
-  /** See BlockDriver.flush. */
-  async flush(): Promise<void> {
-    if (this.closed || this.readOnly) return;
-    await this.mutex.run(() => this.flushLocked());
+  /**
+   * See BlockDriver.flush. Concurrent callers share a flush that has not started yet: it starts
+   * after each of them asked, so it covers every write they saw complete.
+   */
+  flush(): Promise<void> {
+    if (this.closed || this.readOnly) return Promise.resolve();
+    if (this.queuedFlush) return this.queuedFlush;
+    const p: Promise<void> = this.mutex.run(() => {
+      if (this.queuedFlush === p) this.queuedFlush = undefined;
+      return this.flushLocked();
+    });
+    this.queuedFlush = p;
+    return p;
   }
 
   /** Flushes, clears the dirty bit (lazy refcounts), closes the file and the backing chain. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (!this.readOnly) {
-      await this.mutex.run(async () => {
+      await this.exclusive(async () => {
         await this.flushLocked(true);
         if (this.h.incompatible & INCOMPAT_DIRTY) {
           this.h.incompatible &= ~INCOMPAT_DIRTY;
@@ -633,7 +720,7 @@ export class Qcow2Core implements BlockDriver {
 }
 
 async function looksLikeQcow2(path: string): Promise<boolean> {
-  const f = await HostFile.open(path, false);
+  const f = await HostFile.open(path, true, false);
   try {
     const b = new Uint8Array(8);
     await f.read(0, b);

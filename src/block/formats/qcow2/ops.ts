@@ -44,7 +44,7 @@ export async function resizeImage(core: Qcow2Core, newSize: number, allowShrink:
   if (newSize < oldSize) {
     // Drop every whole cluster past the new end, then shrink.
     const first = Math.ceil(newSize / core.cs);
-    await core.mutex.run(async () => {
+    await core.exclusive(async () => {
       for (let ci = first; ci < Math.ceil(oldSize / core.cs); ci++) {
         const m = await core.mapping(ci);
         if (m.kind === 'unallocated') continue;
@@ -60,7 +60,7 @@ export async function resizeImage(core: Qcow2Core, newSize: number, allowShrink:
     });
     return;
   }
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     const need = l1EntriesFor(newSize, core.cb, core.extL2);
     if (need > core.h.l1Size) await growL1(core, need);
     await core.flushLocked();
@@ -85,7 +85,7 @@ export async function amendImage(core: Qcow2Core, o: { readonly compat?: string;
   if (o.lazyRefcounts && targetV === 2) {
     throw new BlockError('invalid-format', 'Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)');
   }
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     await core.flushLocked(true);
     if (targetV === 2 && core.h.version === 3) {
       if (core.h.refcountOrder !== 4) throw new BlockError('unsupported-feature', 'compat=0.10 requires refcount_bits=16');
@@ -156,7 +156,7 @@ export async function setBackingFile(core: Qcow2Core, file: string | undefined, 
     throw new BlockError('unsupported-feature', `Backing file name too long (limit ${MAX_BACKING_NAME} bytes)`);
   }
   if (file === undefined && format !== undefined) throw new BlockError('invalid-format', 'Backing format cannot be used without backing file');
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     await core.flushLocked();
     const h = { ...core.h };
     delete h.backingFile;

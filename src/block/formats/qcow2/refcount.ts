@@ -12,7 +12,7 @@
  * to be cluster-aligned and inside the file before it is read.
  */
 import { TableCache } from './cache.js';
-import type { HostFile } from './host-file.js';
+import type { HostFile } from '../../host-file.js';
 import { corrupt, entryOffset, setU64 } from './util.js';
 
 /** Callback used when the refcount table moved (the header must be rewritten and synced). */

@@ -191,7 +191,7 @@ function find(entries: SnapshotEntry[], key: string): number {
 
 /** Creates a snapshot of the active state (qemu-img snapshot -c). */
 export async function createSnapshot(core: Qcow2Core, name: string): Promise<void> {
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     await core.flushLocked();
     const entries = await readSnapshotTable(core);
     if (entries.some((e) => e.info.name === name)) {
@@ -216,7 +216,7 @@ export async function createSnapshot(core: Qcow2Core, name: string): Promise<voi
 
 /** Reverts the active state to a snapshot (qemu-img snapshot -a). */
 export async function applySnapshot(core: Qcow2Core, key: string): Promise<void> {
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     await core.flushLocked();
     const entries = await readSnapshotTable(core);
     const s = entries[find(entries, key)];
@@ -269,7 +269,7 @@ export async function applySnapshot(core: Qcow2Core, key: string): Promise<void>
 
 /** Deletes a snapshot and releases what only it referenced (qemu-img snapshot -d). */
 export async function deleteSnapshot(core: Qcow2Core, key: string): Promise<void> {
-  await core.mutex.run(async () => {
+  await core.exclusive(async () => {
     await core.flushLocked();
     const entries = await readSnapshotTable(core);
     const idx = find(entries, key);

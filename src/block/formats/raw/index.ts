@@ -114,7 +114,7 @@ export const rawFormat: ImageFormat = {
   async open(path: string, options: OpenOptions): Promise<BlockDriver> {
     const file = await HostFile.open(path, options.readOnly, options.lock ?? true, false);
     file.unsafe = options.cache === 'unsafe';
-    return new RawDriver(file, await file.size());
+    return new RawDriver(file, file.size);
   },
   async create(path: string, options: CreateOptions): Promise<void> {
     for (const key of Object.keys(options.extra ?? {})) {
@@ -129,7 +129,7 @@ export const rawFormat: ImageFormat = {
         throw new BlockError('unsupported-feature', 'Unsupported preallocation mode: metadata', {});
       }
       await file.truncate(options.size);
-      if (prealloc === 'falloc') file.allocate(0, options.size);
+      if (prealloc === 'falloc') await file.allocate(0, options.size);
       else if (prealloc === 'full') await fillZeroes(file, 0, options.size);
       else if (options.size > 0) {
         // Like qemu, allocate the first block so later probing of the alignment works.
