@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 # System packages: gcc/binutils build the test and benchmark guests; qemu-utils and
 # qemu-system-x86 are the references the tests compare against; seabios is the PC firmware;
 # zstd makes the qcow2 zstd test data; util-linux gives flock for the guest build lock;
-# grub-rescue-pc (its CD image), syslinux, syslinux-common, mtools, dosfstools and fdisk give the
-# real boot media of the PC machine tests; vncsnapshot and TigerVNC's vncviewer (on xvfb, read
+# grub-rescue-pc (its CD and hard-disk images) gives the real boot media of the PC machine
+# tests; vncsnapshot and TigerVNC's vncviewer (on xvfb, read
 # back with xwd from x11-apps, driven by xdotool) are the real VNC clients the VNC tests use;
 # djpeg (libjpeg-turbo-progs) decodes their JPEGs.
 PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux
-  grub-rescue-pc syslinux syslinux-common mtools dosfstools fdisk
+  grub-rescue-pc
   vncsnapshot libjpeg-turbo-progs tigervnc-viewer xvfb x11-apps xdotool)
 missing=()
 for p in "${PACKAGES[@]}"; do

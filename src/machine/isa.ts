@@ -125,7 +125,7 @@ export function createIsaDevices(w: IsaWiring): IsaDevices {
   let i8042: I8042 | undefined;
   const mouse = new Ps2Mouse({ onData: () => i8042?.auxDataReady() });
   i8042 = new I8042({ kbdIrq: w.irq(I8042_KBD_IRQ), auxIrq: w.irq(I8042_AUX_IRQ), aux: mouse, onReset: w.onReset, onA20: () => undefined });
-  const input = new Ps2InputSink(i8042, mouse);
+  const input = new Ps2InputSink(i8042, mouse, (msg) => process.stderr.write(`tkvm: ${msg}\n`));
   // Port 0x61 in between belongs to the in-kernel PIT's speaker port: map the two ports apart.
   w.pio.insert(I8042_DATA_PORT, 1, 'i8042-data', i8042.dataPort);
   w.pio.insert(I8042_COMMAND_PORT, 1, 'i8042-cmd', i8042.commandPort);
