@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BlockDriver } from '../block/driver.js';
+import { TkvmError } from '../errors.js';
 import { openImage } from '../block/open.js';
 import { findFormat } from '../block/formats/index.js';
 import type { DriveSpec } from '../cli/config.js';
@@ -61,8 +62,8 @@ export class DriveManager implements DriveSet {
     const manager = new DriveManager([]);
     try {
       for (const spec of specs) {
-        if (spec.index > 3) throw new Error(`drive index ${spec.index}: the IDE controller has 4 drive slots (index 0-3)`);
-        if (spec.media === 'disk' && spec.readOnly) throw new Error(`${spec.file}: Can't use a read-only drive (IDE hard disks are read-write; use -snapshot to keep the image unchanged)`);
+        if (spec.index > 3) throw new TkvmError('bad-drive', `drive index ${spec.index}: the IDE controller has 4 drive slots (index 0-3)`);
+        if (spec.media === 'disk' && spec.readOnly) throw new TkvmError('bad-drive', `${spec.file}: Can't use a read-only drive (IDE hard disks are read-write; use -snapshot to keep the image unchanged)`);
         const medium = spec.file === '' ? undefined : await manager.openMedium(spec.file, spec.format, spec.media === 'cdrom' || spec.readOnly, spec.snapshot, warn);
         const channel = createBlockChannel();
         const stateBuffer = new SharedArrayBuffer(CD_STATE.SIZE * 4);

@@ -9,11 +9,17 @@ async function tkvm(...args: string[]): Promise<{ status: number | null; stderr:
   return { status: r.status, stderr: r.stderr };
 }
 
-test('the seed command line is refused clearly until the IDE controller exists', async () => {
-  const r = await tkvm('-no-acpi', '-m', '256', '-cdrom', '/etc/hostname', '-hda', '/etc/hostname', '-boot', 'd');
+test('the seed command line with a missing CD image names the file, like QEMU', async () => {
+  const r = await tkvm('-no-acpi', '-m', '256', '-cdrom', '/nonexistent/winxpsp2.iso', '-hda', '/nonexistent/hda.img', '-boot', 'd');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^tkvm: -cdrom \/etc\/hostname: disks and CD-ROMs need the IDE controller/);
+  assert.equal(r.stderr, "tkvm: -cdrom /nonexistent/winxpsp2.iso: Could not open '/nonexistent/winxpsp2.iso': No such file or directory\n");
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('a read-only IDE hard disk is refused as QEMU refuses it', async () => {
+  const r = await tkvm('-m', '64', '-drive', 'file=/etc/hostname,format=raw,if=ide,readonly=on');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^tkvm: \/etc\/hostname: Can't use a read-only drive/);
 });
 
 test('a -bios file that is not a BIOS image is named as such', async () => {
