@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
+import { proxyClientInWorker as inWorker } from './proxy-worker.test-util.js';
 import type { BlockDriver } from '../block/driver.js';
 import { BlockProxyServer, createBlockChannel } from './block-proxy.js';
 
@@ -41,22 +41,6 @@ function ramDisk(size: number): BlockDriver & { bytes: Uint8Array; flushes: numb
   };
 }
 
-/** Runs `body` (the client side) in a worker, as the machine thread would. */
-function inWorker(channel: SharedArrayBuffer, body: string): Promise<unknown> {
-  const moduleUrl = new URL('./block-proxy.js', import.meta.url).href;
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    import(${JSON.stringify(moduleUrl)}).then((m) => {
-      const client = new m.BlockProxyClient(workerData);
-      try { parentPort.postMessage({ ok: (() => { ${body} })() }); }
-      catch (e) { parentPort.postMessage({ error: e.message }); }
-    });`;
-  const w = new Worker(code, { eval: true, workerData: channel });
-  return new Promise((resolve, reject) => {
-    w.once('message', (m) => void w.terminate().then(() => resolve(m)));
-    w.once('error', reject);
-  });
-}
 
 test('synchronous reads and writes from another thread reach the async driver, split over the window', async () => {
   const disk = ramDisk(8 << 20);
