@@ -153,3 +153,29 @@ export async function machineNote(): Promise<string> {
   }
   return `${model}, ${cpus().length} cores, Linux ${release()}${kvm}, load avg ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`;
 }
+
+/**
+ * Runs `once` for every VMM in turn, `rounds` times (interleaved, so drifting machine load hits
+ * both alike), and collects each field of its result under "VMM field", scaled by `scale`.
+ * `describe` gives the progress line printed after each run.
+ */
+export async function interleavedRounds<K extends string>(
+  rounds: number,
+  once: (vmm: Vmm) => Promise<Record<K, number>>,
+  keys: readonly K[],
+  describe: (round: number, vmm: Vmm, result: Record<K, number>) => string,
+  scale = 1,
+): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const v of VMMS) {
+      const x = await once(v);
+      for (const k of keys) {
+        const key = `${v.name} ${k}`;
+        samples.set(key, [...(samples.get(key) ?? []), x[k] * scale]);
+      }
+      console.log(`  round ${r + 1} ${v.name}: ${describe(r, v, x)}`);
+    }
+  }
+  return samples;
+}

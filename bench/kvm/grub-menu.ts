@@ -7,7 +7,7 @@
  * Usage: node dist/bench/kvm/grub-menu.js [--rounds 3]. Target: tkvm within 1.2x of QEMU.
  */
 import { readFileSync } from 'node:fs';
-import { VMMS, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
+import { VMMS, interleavedRounds, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
 
 const ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const MENU_TEXT = 'Memtest86+';
@@ -20,31 +20,23 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** One run: ms to the menu and MiB resident then. */
+/** One run: seconds to the menu and MiB resident then. */
 async function once(vmm: Vmm): Promise<{ menu: number; rss: number }> {
   const p = start(vmm, args);
   const menu = await p.waitFor(MENU_TEXT);
   const rss = rssMiB(p.child.pid!);
   p.child.kill('SIGKILL');
   await p.done;
-  return { menu, rss };
+  return { menu: menu / 1000, rss };
 }
 
 console.log(`time to GRUB's menu from ${ISO}, ${opts.rounds} rounds interleaved`);
 console.log(`machine: ${await machineNote()}`);
 for (const v of VMMS) console.log(`command: ${shellLine(v, args)}`);
-const menu = new Map<string, number[]>();
-const rss = new Map<string, number[]>();
-for (let r = 0; r < opts.rounds; r++) {
-  for (const v of VMMS) {
-    const x = await once(v);
-    menu.set(v.name, [...(menu.get(v.name) ?? []), x.menu / 1000]);
-    rss.set(v.name, [...(rss.get(v.name) ?? []), x.rss]);
-    console.log(`  round ${r + 1} ${v.name}: menu after ${(x.menu / 1000).toFixed(1)} s, VmRSS ${x.rss.toFixed(1)} MiB`);
-  }
-}
-const t = printTable('seconds from spawn to the GRUB menu', 's', VMMS.map((v) => ({ label: v.name, samples: menu.get(v.name)! })), 1);
-const m = printTable('VmRSS at the menu', 'MiB', VMMS.map((v) => ({ label: v.name, samples: rss.get(v.name)! })), 1);
+const samples = await interleavedRounds(opts.rounds, once, ['menu', 'rss'] as const,
+  (_r, _v, x) => `menu after ${x.menu.toFixed(1)} s, VmRSS ${x.rss.toFixed(1)} MiB`);
+const t = printTable('seconds from spawn to the GRUB menu', 's', VMMS.map((v) => ({ label: v.name, samples: samples.get(`${v.name} menu`)! })), 1);
+const m = printTable('VmRSS at the menu', 'MiB', VMMS.map((v) => ({ label: v.name, samples: samples.get(`${v.name} rss`)! })), 1);
 console.log('');
 console.log(ratioLine('to the GRUB menu', t.get('tkvm')!.median, t.get('qemu')!.median, 1.2));
 console.log(`resident memory: tkvm/qemu median ratio ${(m.get('tkvm')!.median / m.get('qemu')!.median).toFixed(2)}x`);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VMMS, guestArgs, guestElf, machineNote, numericOptions, printTable, shellLine, start, type Vmm } from './common.js';
+import { VMMS, interleavedRounds, guestArgs, guestElf, machineNote, numericOptions, printTable, shellLine, start, type Vmm } from './common.js';
 
 const opts = numericOptions({ rounds: 3, settle: 1000 });
 const RAM_KIB = 256 * 1024;
@@ -64,18 +64,8 @@ console.log(`resident memory while the echo guest waits (-m 256), ${opts.rounds}
 console.log(`machine: ${await machineNote()}`);
 for (const v of VMMS) console.log(`command: ${shellLine(v, args)}`);
 const keys = ['total', 'pss', 'guest', 'overhead', 'anon', 'file'] as const;
-const samples = new Map<string, number[]>();
-for (let r = 0; r < opts.rounds; r++) {
-  for (const v of VMMS) {
-    const x = await once(v);
-    for (const k of keys) {
-      const key = `${v.name} ${k}`;
-      if (!samples.has(key)) samples.set(key, []);
-      samples.get(key)!.push(x[k] / 1024);
-    }
-    console.log(`  round ${r + 1} ${v.name}: RSS ${x.total} KiB (PSS ${x.pss}), guest RAM ${x.guest} KiB, VMM ${x.overhead} KiB (anon ${x.anon}, file ${x.file})`);
-  }
-}
+const samples = await interleavedRounds(opts.rounds, once, keys,
+  (_r, _v, x) => `RSS ${x.total} KiB (PSS ${x.pss}), guest RAM ${x.guest} KiB, VMM ${x.overhead} KiB (anon ${x.anon}, file ${x.file})`, 1 / 1024);
 const label = { total: 'total RSS', pss: 'total PSS', guest: 'guest-RAM RSS', overhead: 'VMM RSS (total - guest)', anon: '  of which anonymous', file: '  of which file-backed' };
 const rows = keys.flatMap((k) => VMMS.map((v) => ({ label: `${v.name} ${label[k]}`, samples: samples.get(`${v.name} ${k}`)! })));
 const s = printTable('resident memory', 'MiB', rows, 1);

@@ -5,7 +5,7 @@
  * instruction by instruction on this nested KVM), whose banner may come before the guest's.
  * Usage: node dist/bench/kvm/startup.js [--rounds 3]. Target: tkvm no slower than QEMU.
  */
-import { VMMS, guestArgs, guestElf, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
+import { VMMS, interleavedRounds, guestArgs, guestElf, machineNote, numericOptions, printTable, ratioLine, shellLine, start, type Vmm } from './common.js';
 
 const opts = numericOptions({ rounds: 3 });
 const args = guestArgs(guestElf('hello'), 'startup', ['-nographic']);
@@ -26,18 +26,8 @@ console.log(`start-up to the guest's first serial output (hello.elf), ${opts.rou
 console.log(`machine: ${await machineNote()}`);
 for (const v of VMMS) console.log(`command: ${shellLine(v, args)}`);
 const keys = ['firstByte', 'guest', 'exit'] as const;
-const samples = new Map<string, number[]>();
-for (let r = 0; r < opts.rounds; r++) {
-  for (const v of VMMS) {
-    const x = await once(v);
-    for (const k of keys) {
-      const key = `${v.name} ${k}`;
-      if (!samples.has(key)) samples.set(key, []);
-      samples.get(key)!.push(x[k]);
-    }
-    console.log(`  round ${r + 1} ${v.name}: first byte ${x.firstByte.toFixed(0)} ms, guest's first line ${x.guest.toFixed(0)} ms, exit ${x.exit.toFixed(0)} ms`);
-  }
-}
+const samples = await interleavedRounds(opts.rounds, once, keys,
+  (_r, _v, x) => `first byte ${x.firstByte.toFixed(0)} ms, guest's first line ${x.guest.toFixed(0)} ms, exit ${x.exit.toFixed(0)} ms`);
 const label = { firstByte: 'first stdout byte', guest: "guest's first line", exit: 'process exit' };
 const rows = keys.flatMap((k) => VMMS.map((v) => ({ label: `${v.name} ${label[k]}`, samples: samples.get(`${v.name} ${k}`)! })));
 const s = printTable('ms from spawn', 'ms', rows, 0);

@@ -4,6 +4,7 @@ import { TKVM_VERSION, reportFatal } from './main.js';
 import { parseRunArgs } from './options.js';
 import { createCharBackend } from '../chardev/create.js';
 import { Kvm } from '../kvm/kvm.js';
+import { TkvmError } from '../errors.js';
 import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
 import { DriveManager } from '../machine/drive-manager.js';
@@ -43,22 +44,23 @@ export async function startVm(config: MachineConfig): Promise<number> {
     for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
     drives = await DriveManager.open(config.drives, (text) => process.stderr.write(text));
     const target = new VmMonitorTarget(config.name, drives);
-    host = new VmHost(config, backends, target.events, debugcons, drives.slots());
-    target.attach(host);
-    const vm = host;
+    const vm = new VmHost(config, backends, target.events, debugcons, drives.slots());
+    host = vm;
+    target.attach(vm);
     drives.attach({ cdRequest: (index, req) => vm.cdRequest(index, req), trayMoved: (device, qdev, open) => target.trayMoved(device, qdev, open) });
-    monitors = await startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() });
-    const running = host;
+    monitors = await listening('-qmp/-monitor', () => startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() }));
     if (config.vnc !== undefined) {
-      vnc = new VncServer({
-        display: running.display,
-        input: { key: (qcode, down) => running.sendKey({ type: 'qcode', data: qcode }, down), pointer: (dx, dy, buttons) => running.sendPointer(dx, dy, buttons) },
+      const server = new VncServer({
+        display: vm.display,
+        input: { key: (qcode, down) => vm.sendKey({ type: 'qcode', data: qcode }, down), pointer: (dx, dy, buttons) => vm.sendPointer(dx, dy, buttons) },
         maxClients: config.vnc.maxClients,
         log: (msg) => process.stderr.write(`tkvm: vnc: ${msg}\n`),
       });
-      await vnc.listen(config.vnc);
+      vnc = server;
+      const where = config.vnc;
+      await listening('-vnc', () => server.listen(where));
     }
-    const exit = await host.run();
+    const exit = await vm.run();
     target.vmEnded(exit.status);
     if (exit.message) process.stderr.write(`tkvm: ${exit.message}\n`);
     return exit.status;
@@ -87,4 +89,13 @@ function stdioStream(): MonitorStream {
       process.stdin.on('data', (d: Buffer) => handler(new Uint8Array(d)));
     },
   };
+}
+
+/** Binds a listening socket; a failure (address in use, bad path) is the user's to fix: one line, status 1. */
+async function listening<T>(option: string, bind: () => Promise<T>): Promise<T> {
+  try {
+    return await bind();
+  } catch (err) {
+    throw new TkvmError('listen', `${option}: Failed to bind socket: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

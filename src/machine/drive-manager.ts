@@ -118,7 +118,7 @@ export class DriveManager implements DriveSet {
         locked: cd && Atomics.load(d.state, CD_STATE.LOCKED) !== 0,
         ...(cd ? { trayOpen: Atomics.load(d.state, CD_STATE.TRAY_OPEN) !== 0 } : {}),
         ...(m !== undefined
-          ? { medium: { file: m.file, format: m.format, readOnly: m.readOnly, virtualSize: m.size, snapshot: m.snapshot, ...(m.backingFile !== undefined ? { backingFile: m.backingFile, backingDepth: 1 } : {}) } }
+          ? { medium: { file: m.file, format: m.format, readOnly: m.readOnly, virtualSize: m.size, snapshot: m.snapshot, ...(m.backingFile !== undefined ? { backingFile: m.backingFile } : {}) } }
           : {}),
       };
     });

@@ -77,10 +77,13 @@ function plugIde(platform: PcPlatform, slots: ReadonlyArray<IdeDriveSlot | undef
     }
   };
   mirror();
+  const cdChannels = new Set([...cds.keys()].map((index) => index >> 1));
   for (const r of ide.portRanges()) {
-    // After each command the CD-ROMs' lock and tray state is mirrored for query-block.
-    const watched: BusDevice = cds.size === 0 ? r.device : { read: (o, d) => r.device.read(o, d), write: (o, d) => { r.device.write(o, d); mirror(); } };
-    platform.pio.insert(r.base, r.size, r.name, watched);
+    // The guest locks and opens the tray with packet commands written to a CD channel's command
+    // block: mirror the state after those writes only, for the main thread's query-block.
+    const watch = r.command && cdChannels.has(r.channel);
+    const device: BusDevice = watch ? { read: (o, d) => r.device.read(o, d), write: (o, d) => { r.device.write(o, d); mirror(); } } : r.device;
+    platform.pio.insert(r.base, r.size, r.name, device);
   }
   return (index, req) => {
     const entry = cds.get(index);

@@ -96,7 +96,8 @@ async function quit(vm: Vm): Promise<number | null> {
 
 test('GRUB rescue CD: menu on the VGA screen and through a real VNC client; query-block and eject see the CD', { skip: grubSkip }, async (t) => {
   const hd = join(dir, 'hd.qcow2');
-  spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', hd, '64M']);
+  const created = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', hd, '64M'], { encoding: 'utf8' });
+  assert.equal(created.status, 0, created.stderr);
   const vncDisplay = 40 + (process.pid % 50);
   const vm = await startVm('grub', ['-m', '256', '-no-acpi', '-cdrom', GRUB_ISO, '-drive', `file=${hd},format=qcow2,if=ide,index=0`, '-boot', 'd', '-serial', 'null', '-vnc', `127.0.0.1:${vncDisplay}`]);
   try {

@@ -40,6 +40,10 @@ export interface IdePortRange {
   readonly size: number;
   readonly name: string;
   readonly device: BusDevice;
+  /** The channel (0 primary, 1 secondary) the range belongs to. */
+  readonly channel: number;
+  /** The command block (data, task file, command/status) rather than the control block. */
+  readonly command: boolean;
 }
 
 /** PIIX3 IDE as a PCI function with its two channels. */
@@ -72,8 +76,8 @@ export class Piix3Ide implements PciFunction {
   /** The four legacy port ranges to map on the port bus. */
   portRanges(): IdePortRange[] {
     return IDE_LEGACY.flatMap((l, i) => [
-      { base: l.commandBase, size: l.commandSize, name: `ide${i}`, device: this.channels[i]!.commandBlock },
-      { base: l.controlBase, size: l.controlSize, name: `ide${i}-ctl`, device: this.channels[i]!.controlBlock },
+      { base: l.commandBase, size: l.commandSize, name: `ide${i}`, device: this.channels[i]!.commandBlock, channel: i, command: true },
+      { base: l.controlBase, size: l.controlSize, name: `ide${i}-ctl`, device: this.channels[i]!.controlBlock, channel: i, command: false },
     ]);
   }
 
