@@ -9,7 +9,8 @@ import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
 import { DriveManager } from '../machine/drive-manager.js';
 import { VmMonitorTarget } from '../machine/vm-monitor-target.js';
-import { qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
+import { attachMuxMonitor, qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
+import type { MuxActions } from '../chardev/mux.js';
 
 /** `tkvm run ARGS` / `tkvm ARGS`: QEMU-style command line for starting a VM. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -39,9 +40,14 @@ export async function startVm(config: MachineConfig): Promise<number> {
   let monitors: RunningMonitors | undefined;
   let vnc: VncServer | undefined;
   let drives: DriveManager | undefined;
+  // QEMU's mon:stdio: Ctrl-A c switches the terminal to the human monitor, which exists only once
+  // the monitors start; typing reaches it from then on.
+  let muxMonitor: { input(data: Uint8Array): void; focus(focused: boolean): void } | undefined;
+  const quit = (): void => void host?.quit();
+  const muxActions: MuxActions = { quit, monitorInput: (d) => muxMonitor?.input(d), monitorFocus: (f) => muxMonitor?.focus(f) };
   try {
-    for (const spec of config.serial) backends.push(await openBackend(spec, () => host?.quit()));
-    for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, () => host?.quit()));
+    for (const spec of config.serial) backends.push(await openBackend(spec, spec.kind === 'stdio' && spec.mux === true ? muxActions : { quit }));
+    for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, { quit }));
     drives = await DriveManager.open(config.drives, (text) => process.stderr.write(text));
     const target = new VmMonitorTarget(config.name, drives);
     const vm = new VmHost(config, backends, target.events, debugcons, drives.slots());
@@ -49,6 +55,7 @@ export async function startVm(config: MachineConfig): Promise<number> {
     target.attach(vm);
     drives.attach({ cdRequest: (index, req) => vm.cdRequest(index, req), trayMoved: (device, qdev, open) => target.trayMoved(device, qdev, open) });
     monitors = await listening('-qmp/-monitor', () => startMonitors(config.monitors ?? [], { target, version: qemuCompatVersion(TKVM_VERSION), png: encodePng, stdio: stdioStream() }));
+    if (config.serial.some((s) => s.kind === 'stdio' && s.mux === true)) muxMonitor = attachMuxMonitor(monitors.hub, (data) => void process.stdout.write(data));
     if (config.vnc !== undefined) {
       const server = new VncServer({
         display: vm.display,
@@ -74,9 +81,9 @@ export async function startVm(config: MachineConfig): Promise<number> {
   }
 }
 
-async function openBackend(spec: CharSpec, quit: () => void): Promise<CharBackend | undefined> {
+async function openBackend(spec: CharSpec, actions: MuxActions): Promise<CharBackend | undefined> {
   if (spec.kind === 'null') return undefined;
-  const backend = createCharBackend(spec, { actions: { quit } });
+  const backend = createCharBackend(spec, { actions });
   await backend.ready();
   return backend;
 }

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import { REPO_ROOT, kvmUnusableReason } from '../helpers/process.js';
-import { debugExitStatus, runTkvmGuest } from './tkvm-guest.js';
+import { REPO_ROOT, TKVM, kvmUnusableReason, runProcess } from '../helpers/process.js';
+import { debugExitStatus, guestArgs, runTkvmGuest } from './tkvm-guest.js';
 
 const skip = kvmUnusableReason();
 
@@ -59,6 +59,28 @@ describe('test guests under tkvm on KVM', { skip }, () => {
     assert.match(r.serial + r.stderr, /tkvm: Terminated/);
     assert.doesNotMatch(r.serial, /echo: bye/);
     assert.equal(r.status, 0, r.serial + r.stderr);
+  });
+
+  it('with -nographic, Ctrl-A c opens the human monitor on stdio: info status, then quit ends tkvm with status 0', async () => {
+    const steps: Array<[RegExp, string]> = [
+      [/echo: ready/, '\x01c'],
+      [/\(qemu\) $/, 'info status\n'],
+      [/VM status: running[\s\S]*\(qemu\) $/, 'quit\n'],
+    ];
+    const r = await runProcess(TKVM, guestArgs('echo'), {
+      onStdout: (text, child) => {
+        const next = steps[0];
+        if (next !== undefined && next[0].test(text)) {
+          steps.shift();
+          child.stdin?.write(next[1]);
+        }
+      },
+    });
+    assert.match(r.stdout, /tkvm [0-9.]+ monitor - type 'help' for more information/);
+    assert.match(r.stdout, /VM status: running/);
+    assert.doesNotMatch(r.stdout, /echo: bye/);
+    assert.equal(steps.length, 0, r.stdout + r.stderr);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   it('a guest exception is reported by the guest runtime (ring-0 handler, CR2)', async () => {
