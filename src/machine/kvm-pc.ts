@@ -147,7 +147,7 @@ export class KvmPcMachine {
     this.vcpus = [];
     for (let id = 0; id < this.config.cpus; id++) {
       const vcpu = vm.createVcpu(id);
-      vcpu.setCpuid(buildCpuid(supported, { apicId: id, cpus: this.config.cpus, nestedPvm }));
+      vcpu.setCpuid(buildCpuid(supported, { apicId: id, cpus: this.config.cpus, nestedPvm, ...(this.config.cpuModel !== undefined ? { model: this.config.cpuModel } : {}) }));
       vcpu.setMsrs(BOOT_MSRS);
       this.vcpus.push(vcpu);
     }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { REPO_ROOT, TKVM, kvmUnusableReason, runProcess } from '../helpers/process.js';
 import { debugExitStatus, guestArgs, runTkvmGuest } from './tkvm-guest.js';
+import { qemuSkipReason, runGuest } from '../guests/qemu.js';
 
 const skip = kvmUnusableReason();
 
@@ -81,6 +82,19 @@ describe('test guests under tkvm on KVM', { skip }, () => {
     assert.doesNotMatch(r.stdout, /echo: bye/);
     assert.equal(steps.length, 0, r.stdout + r.stderr);
     assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it('-cpu qemu64 presents QEMU\'s qemu64 model: vendor, signature, extended features and brand as QEMU shows them', { skip: qemuSkipReason() }, async () => {
+    // CPUID runs in ring 0 in the guest. Leaves 0 and from 0x80000000 are compared: on this
+    // nested paravirtual KVM the host overrides parts of leaves 1, 7 and 0xD for every VMM.
+    const leaves = (serial: string): string[] => serial.split('\n').filter((l) => /^cpuid (00000000|8000000[0-9a-f])\./.test(l));
+    const t = await runTkvmGuest('cpuid', { extraArgs: ['-cpu', 'qemu64'] });
+    const q = await runGuest('cpuid', { extraArgs: ['-cpu', 'qemu64'] });
+    assert.equal(t.status, debugExitStatus(0), t.serial + t.stderr);
+    assert.equal(q.status, debugExitStatus(0), q.serial + q.stderr);
+    assert.ok(leaves(q.serial).length >= 10, q.serial);
+    assert.deepEqual(leaves(t.serial), leaves(q.serial));
+    assert.match(t.serial, /^cpuid 80000002\.00: 554d4551 /m); // "QEMU"
   });
 
   it('a guest exception is reported by the guest runtime (ring-0 handler, CR2)', async () => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { CpuidEntry } from '../../abi/kvm-regs.js';
+import { applyQemu64Model } from './cpu-model-qemu64.js';
 
 /** "KVMKVMKVM\0\0\0" as the three registers of the hypervisor signature leaf 0x40000000. */
 const KVM_SIGNATURE = { ebx: 0x4b4d564b, ecx: 0x564b4d56, edx: 0x0000004d } as const;
@@ -20,6 +21,8 @@ export interface CpuidOptions {
   readonly cpus: number;
   /** Hide features the nested PVM host cannot emulate in ring 0. */
   readonly nestedPvm: boolean;
+  /** -cpu: `host` and `max` (tkvm's default) pass KVM's supported features through; `qemu64` is QEMU's model. */
+  readonly model?: 'host' | 'max' | 'qemu64';
 }
 
 const bit = (n: number): number => 2 ** n;
@@ -86,5 +89,5 @@ export function buildCpuid(supported: readonly CpuidEntry[], opts: CpuidOptions)
     out.push({ function: 0xb, index: 0, flags: 1, eax: 0, ebx: 1, ecx: 0x100, edx: apicId });
     out.push({ function: 0xb, index: 1, flags: 1, eax: coreBits, ebx: cpus, ecx: 0x201, edx: apicId });
   }
-  return out;
+  return opts.model === 'qemu64' ? applyQemu64Model(out, supported) : out;
 }
