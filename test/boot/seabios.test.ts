@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MachineConfig } from '../../src/cli/config.js';
@@ -104,4 +104,40 @@ test('a reset brings the pristine BIOS back: SeaBIOS starts over and fails to bo
   assert.equal(serial.text.split('SeaBIOS (version').length - 1, 2, serial.text);
   // After the reset SeaBIOS ran its power-on path again (a reboot loop would be caught and halted).
   assert.equal(debug.text.split('Running on QEMU (i440fx)').length - 1, 2, debug.text);
+});
+
+const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
+
+/**
+ * Boots to SeaBIOS's boot menu on the serial console (-nographic: sercon reads keys from COM1 by
+ * polling, so no keyboard interrupt is involved), opens it with ESC, picks entry `choice`, and
+ * quits once SeaBIOS says what it boots. Returns the serial text without escape sequences.
+ */
+async function bootMenu(program: string, args: readonly string[], choice: string): Promise<{ serial: string; status: number | null }> {
+  let step = 0;
+  const r = await runProcess(program, args, {
+    killAfterMs: 300_000,
+    onStdout: (text, child) => {
+      if (step === 0 && text.includes('Press ESC for boot menu.')) (step = 1), child.stdin?.write('\x1b');
+      else if (step === 1 && /Select boot device:[\s\S]*\n\r?\n/.test(text.slice(text.indexOf('Select boot device:')))) (step = 2), child.stdin?.write(choice);
+      else if (step === 2 && /Booting from [^\r\n]*\.\.\./.test(text)) (step = 3), child.stdin?.write('\x01x');
+    },
+  });
+  return { serial: r.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc/g, ''), status: r.status };
+}
+
+test('-boot order=cd,menu=on: SeaBIOS\'s boot menu lists the disk and the CD as under QEMU, and boots the one chosen', { skip: skip || (existsSync(GRUB_ISO) ? false : `${GRUB_ISO} absent (Debian package grub-rescue-pc)`) }, async () => {
+  const disk = join(dir, 'menu-disk.raw');
+  writeFileSync(disk, Buffer.alloc(1 << 20));
+  const args = ['-m', '256', '-nographic', '-no-acpi', '-boot', 'order=cd,menu=on', '-drive', `file=${disk},format=raw,if=ide,index=0`, '-cdrom', GRUB_ISO];
+  const menuLines = (serial: string): string[] => serial.split('\n').filter((l) => /^\d\. /.test(l));
+  const t = await bootMenu(TKVM, args, '2');
+  assert.equal(t.status, 0, t.serial);
+  assert.deepEqual(menuLines(t.serial).map((l) => l.replace(/ \(.*\)$/, '').replace(/ \[.*$/, '')), ['1. ata0-0: QEMU HARDDISK ATA-7 Hard-Disk', '2. DVD/CD']);
+  assert.match(t.serial, /Booting from DVD\/CD\.\.\./);
+  if (QEMU === undefined) return;
+  // QEMU's defaults add a floppy drive and a NIC (iPXE), and with KVM the kvmvapic option ROM
+  // ("Legacy option rom"); tkvm's pc has none of them, so QEMU runs without them.
+  const q = await bootMenu(QEMU, ['-enable-kvm', '-nodefaults', '-serial', 'mon:stdio', '-vga', 'std', '-global', 'apic-common.vapic=off', ...args], '2');
+  assert.deepEqual(menuLines(t.serial), menuLines(q.serial));
 });
