@@ -24,7 +24,7 @@ export function guestElf(name: string): string {
 
 /** A VMM under test: its name and how to start it with the shared arguments. */
 export interface Vmm {
-  readonly name: 'tkvm' | 'qemu';
+  readonly name: string;
   readonly command: string;
   readonly prefix: readonly string[];
 }
@@ -45,7 +45,7 @@ export function guestArgs(elf: string, append: string, serial: readonly string[]
 /** The shell form of a command, for the printed "command:" line and BENCHMARKS.md. */
 export function shellLine(vmm: Vmm, args: readonly string[]): string {
   const q = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const cmd = vmm.name === 'tkvm' ? 'bin/tkvm' : vmm.command;
+  const cmd = vmm.command.startsWith(ROOT + '/') ? vmm.command.slice(ROOT.length + 1) : vmm.command;
   return [cmd, ...vmm.prefix, ...args].map((a) => q(a.startsWith(ROOT + '/') ? a.slice(ROOT.length + 1) : a)).join(' ');
 }
 
@@ -165,10 +165,11 @@ export async function interleavedRounds<K extends string>(
   keys: readonly K[],
   describe: (round: number, vmm: Vmm, result: Record<K, number>) => string,
   scale = 1,
+  vmms: readonly Vmm[] = VMMS,
 ): Promise<Map<string, number[]>> {
   const samples = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const v of VMMS) {
+    for (const v of vmms) {
       const x = await once(v);
       for (const k of keys) {
         const key = `${v.name} ${k}`;
