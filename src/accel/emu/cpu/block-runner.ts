@@ -53,7 +53,8 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     off += len;
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
   }
-  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: phys >>> 12, key, valid: cacheable };
+  const start = phys & 0xfff;
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable };
   if (cacheable) registerBlock(c, block);
   return block;
 }
@@ -68,8 +69,13 @@ export function runBlock(c: Core): void {
   const phys = (c.tlbPfn[slot]! * 4096) + (lin & 0xfff);
   const mode = c.code32 ? MODE_32 : MODE_16;
   const key = phys * 4 + mode;
-  let block = c.blocks.get(key);
-  if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+  const h = (phys ^ (mode << 11)) & 4095;
+  let block = c.frontBlock[h];
+  if (block === undefined || block.key !== key || !block.valid) {
+    block = c.blocks.get(key);
+    if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+    if (block.valid) c.frontBlock[h] = block;
+  }
   c.curPfn = block.pfn;
   c.breakBlock = false;
   const rows = block.rows;

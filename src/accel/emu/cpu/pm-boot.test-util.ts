@@ -45,6 +45,9 @@ gdt:
   .word 0x67, tss2, 0x8900, 0
   .quad 0x000f9a000000ffff
   .quad 0x000f92000000ffff
+spare_gdt:
+  .quad 0
+  .quad 0
 gdt_end:
 gdtr:
   .word gdt_end - gdt - 1

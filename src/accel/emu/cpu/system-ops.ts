@@ -162,7 +162,7 @@ export function writeCr0(c: Core, v: number): void {
   if ((v & CR0_NW) && !(v & CR0_CD)) raise(c, GP, 0);
   const old = c.cr0;
   c.cr0 = v & 0xe005003f;
-  if ((old ^ c.cr0) & (CR0_PG | CR0_WP | CR0_PE)) flushTlb(c, false);
+  if ((old ^ c.cr0) & (CR0_PG | CR0_WP)) flushTlb(c, false);
   if ((old ^ c.cr0) & CR0_PE) {
     if (!(c.cr0 & CR0_PE)) setCpl(c, 0);
     refreshSegSizes(c);
