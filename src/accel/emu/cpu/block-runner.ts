@@ -7,8 +7,9 @@
 import { CS, GP, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
-import { ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
 import { execute } from './exec-main.js';
+import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
 
@@ -49,6 +50,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
       n = 1;
       break;
     }
+    scratch[p + R_FAST] = classifyFast(scratch, p);
     n++;
     off += len;
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
@@ -83,6 +85,16 @@ export function runBlock(c: Core): void {
   const count = single ? 1 : block.count;
   for (let i = 0, p = 0; i < count; i++, p += ROW) {
     const info = rows[p + R_INFO]!;
+    const fast = rows[p + R_FAST]!;
+    if (fast !== 0) {
+      c.nextEip = c.eip + (info & I_LEN);
+      execFast(c, fast, rows, p);
+      c.eip = c.nextEip;
+      c.retired++;
+      if (single) c.trapPending = true;
+      if (c.breakBlock || c.retired >= c.target) break;
+      continue;
+    }
     c.op = rows[p + R_OP]!;
     c.info = info;
     c.modrm = rows[p + R_MODRM]!;

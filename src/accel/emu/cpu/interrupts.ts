@@ -138,6 +138,7 @@ function markAccessedAt(c: Core, sel: number): void {
 /** IRET / IRETD. */
 export function interruptReturn(c: Core, osz: number): void {
   c.breakBlock = true;
+  c.nmiBlocked = false;
   if (!(c.cr0 & 1)) {
     const ip = peek(c, osz, 0), cs = peek(c, osz, osz) & 0xffff, fl = peek(c, osz, 2 * osz);
     if (ip > c.segLimit[CS]! && osz === 2) raise(c, GP, 0);

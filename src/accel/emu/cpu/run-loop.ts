@@ -77,6 +77,8 @@ export function runCore(c: Core, max: number): EmuStopReason {
     const pin = c.pin;
     if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
       c.halted = false;
+      // NMIs stay blocked until the next IRET.
+      c.nmiBlocked = true;
       const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
       if (r) return r;
     }

@@ -3,7 +3,7 @@
  * LMSW/SMSW/CLTS/INVLPG, MOV to and from control and debug registers, LAR/LSL/VERR/VERW,
  * RDMSR/WRMSR/RDTSC, SYSENTER/SYSEXIT and CPUID.
  */
-import { CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PAE, CR4_PGE, CR4_PSE, CR4_TSD, CS, EAX, ECX, EDX, EBX, ESP, GP, IF, LDTR, NP, RF, SS, TR, UD, VM, ZF, CR0_CD, CR0_NW, CR0_ET } from './constants.js';
+import { SEG_READ, SEG_WRITE, SEG_VALID, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PAE, CR4_PGE, CR4_PSE, CR4_TSD, CS, EAX, ECX, EDX, EBX, ESP, GP, IF, LDTR, NP, RF, SS, TR, UD, VM, ZF, CR0_CD, CR0_NW, CR0_ET } from './constants.js';
 import type { Core } from './core.js';
 import { raise, refreshSegSizes, setReg } from './core.js';
 import { setFlagBits } from './flags.js';
@@ -164,7 +164,11 @@ export function writeCr0(c: Core, v: number): void {
   c.cr0 = v & 0xe005003f;
   if ((old ^ c.cr0) & (CR0_PG | CR0_WP)) flushTlb(c, false);
   if ((old ^ c.cr0) & CR0_PE) {
-    if (!(c.cr0 & CR0_PE)) setCpl(c, 0);
+    if (!(c.cr0 & CR0_PE)) {
+      setCpl(c, 0);
+      // Real mode checks no access rights: every data segment stays usable with its cached limit.
+      for (let s = 0; s < 6; s++) c.segAcc[s] = SEG_READ | SEG_WRITE | SEG_VALID;
+    }
     refreshSegSizes(c);
   }
   c.breakBlock = true;
