@@ -43,6 +43,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     else {
       try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { break; }
     }
+    scratch[p + R_FAST] = classifyFast(scratch, p);
     if (off + len > pageEnd) {
       // The instruction runs into the next page: only as a lone, uncached block.
       if (n > 0) break;
@@ -50,7 +51,6 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
       n = 1;
       break;
     }
-    scratch[p + R_FAST] = classifyFast(scratch, p);
     n++;
     off += len;
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;

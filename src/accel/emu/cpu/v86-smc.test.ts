@@ -122,3 +122,22 @@ test('instruction rate on a register loop (printed, not asserted)', () => {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`register loop: ${rig.cpu.retired} instructions in ${s.toFixed(3)} s = ${(rig.cpu.retired / s / 1e6).toFixed(1)} MIPS`);
 });
+
+test('an instruction that straddles a page boundary runs from its own (uncached) block with its own decoded fields', () => {
+  const rig = makeRig();
+  // PUSH EDI then, at 0x1ffd, MOVZX EAX, BYTE [ESI] (0F B6 06 with a 67 66 prefix pair in 16-bit code) crossing into 0x2000.
+  const code = assemble(`
+  .code16
+  movl $0x3000, %esi
+  movb $0x5a, 0x3000
+  movl $0x11111111, %edi
+  jmp 0x1ffc
+  .org 0x1ffc - 0x1000
+  pushl %edi
+  movzbl (%esi), %eax
+  hlt
+`, 0x1000);
+  startReal(rig, code);
+  assert.equal(rig.cpu.run(1000), 'halted');
+  assert.equal(rig.cpu.getState().gpr[0], 0x5a);
+});
