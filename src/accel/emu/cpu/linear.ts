@@ -171,6 +171,8 @@ export function sysWrite(c: Core, lin: number, size: number, v: number): void {
 
 /** Instruction-fetch read of one byte. */
 export function fetch8(c: Core, lin: number): number {
+  const lp = lin >>> 12, s = lp & TLB_MASK;
+  if (c.tlbLp[s] === lp && c.tlbFast[s]! & c.permX) return c.tlbMem[s]![lin & 0xfff]!;
   return readSlow(c, lin, 1, c.permX);
 }
 

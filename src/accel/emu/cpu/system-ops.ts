@@ -176,7 +176,7 @@ export function writeCr0(c: Core, v: number): void {
 
 /** Writes CR4. */
 export function writeCr4(c: Core, v: number): void {
-  if (v & ~0x6ff) raise(c, GP, 0);
+  if (v & ~0x7ff) raise(c, GP, 0);
   const old = c.cr4;
   c.cr4 = v;
   if ((old ^ v) & (CR4_PAE | CR4_PSE | CR4_PGE)) flushTlb(c, false);
