@@ -65,8 +65,30 @@ function deliverEvent(c: Core, vector: number, code: number, returnEip: number, 
 export function runCore(c: Core, max: number): EmuStopReason {
   c.target = c.retired + max;
   c.stopRequested = false;
+  // Events (interrupts, NMI, DMA writes, map changes) are polled after any block that ended
+  // early (I/O, MMIO writes, STI/POPF/IRET, mode changes, exceptions) and every POLL_BLOCKS blocks.
+  let poll = 0;
   for (;;) {
     if (c.stopRequested) { c.stopRequested = false; return 'stopped'; }
+    if (--poll > 0 && !c.trapPending) {
+      if (c.retired >= c.target) return 'budget';
+      try {
+        runBlock(c);
+        if (c.breakBlock) poll = 0;
+        continue;
+      } catch (err) {
+        if (err !== CPU_FAULT) throw err;
+        c.curPfn = -1;
+        c.trapPending = false;
+        const kind = c.faultKind;
+        c.faultKind = EV_HW;
+        const r = raiseEvent(c, c.faultVector, c.faultCode, kind);
+        if (r) return r;
+        poll = 0;
+        continue;
+      }
+    }
+    poll = POLL_BLOCKS;
     syncMemory(c);
     if (c.trapPending) {
       c.trapPending = false;
@@ -95,6 +117,7 @@ export function runCore(c: Core, max: number): EmuStopReason {
     if (c.retired >= c.target) return 'budget';
     try {
       runBlock(c);
+      if (c.breakBlock) poll = 0;
     } catch (err) {
       if (err !== CPU_FAULT) throw err;
       c.curPfn = -1;
@@ -103,9 +126,13 @@ export function runCore(c: Core, max: number): EmuStopReason {
       c.faultKind = EV_HW;
       const r = raiseEvent(c, c.faultVector, c.faultCode, kind);
       if (r) return r;
+      poll = 0;
     }
   }
 }
+
+/** Blocks run between event polls when nothing ended a block early. */
+const POLL_BLOCKS = 16;
 
 function raiseEvent(c: Core, vector: number, code: number, kind: number = EV_HW): EmuStopReason | undefined {
   const hook = c.hooks?.exception?.(vector, code < 0 ? undefined : code);
