@@ -70,65 +70,61 @@ export function runCore(c: Core, max: number): EmuStopReason {
   let poll = 0;
   for (;;) {
     if (c.stopRequested) { c.stopRequested = false; return 'stopped'; }
-    if (--poll > 0 && !c.trapPending) {
-      if (c.retired >= c.target) return 'budget';
-      try {
-        runBlock(c);
-        if (c.breakBlock) poll = 0;
-        continue;
-      } catch (err) {
-        if (err !== CPU_FAULT) throw err;
-        c.curPfn = -1;
-        c.trapPending = false;
-        const kind = c.faultKind;
-        c.faultKind = EV_HW;
-        const r = raiseEvent(c, c.faultVector, c.faultCode, kind);
-        if (r) return r;
-        poll = 0;
-        continue;
-      }
-    }
-    poll = POLL_BLOCKS;
-    syncMemory(c);
-    if (c.trapPending) {
-      c.trapPending = false;
-      c.dr[6] = c.dr[6]! | 0x4000;
-      const r = raiseEvent(c, DB, -1);
+    if (--poll <= 0 || c.trapPending) {
+      poll = POLL_BLOCKS;
+      const r = pollEvents(c);
       if (r) return r;
+      if (c.halted) return 'halted';
     }
-    const pin = c.pin;
-    if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
-      c.halted = false;
-      // NMIs stay blocked until the next IRET.
-      c.nmiBlocked = true;
-      const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
-      if (r) return r;
-    }
-    if (c.shadow) c.shadow = false;
-    else if (c.flags & IF && pin.hasInterrupt()) {
-      const vec = pin.acknowledge();
-      if (vec >= 0) {
-        c.halted = false;
-        const r = deliverEvent(c, vec & 0xff, -1, c.eip, EV_HW);
-        if (r) return r;
-      }
-    }
-    if (c.halted) return 'halted';
     if (c.retired >= c.target) return 'budget';
     try {
       runBlock(c);
       if (c.breakBlock) poll = 0;
     } catch (err) {
-      if (err !== CPU_FAULT) throw err;
-      c.curPfn = -1;
-      c.trapPending = false;
-      const kind = c.faultKind;
-      c.faultKind = EV_HW;
-      const r = raiseEvent(c, c.faultVector, c.faultCode, kind);
+      const r = blockFault(c, err);
       if (r) return r;
       poll = 0;
     }
   }
+}
+
+/** Takes what happened outside the instruction stream: DMA and map changes, the single-step trap, NMI, INTR. */
+function pollEvents(c: Core): EmuStopReason | undefined {
+  syncMemory(c);
+  if (c.trapPending) {
+    c.trapPending = false;
+    c.dr[6] = c.dr[6]! | 0x4000;
+    const r = raiseEvent(c, DB, -1);
+    if (r) return r;
+  }
+  const pin = c.pin;
+  if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
+    c.halted = false;
+    // NMIs stay blocked until the next IRET.
+    c.nmiBlocked = true;
+    const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
+    if (r) return r;
+  }
+  if (c.shadow) c.shadow = false;
+  else if (c.flags & IF && pin.hasInterrupt()) {
+    const vec = pin.acknowledge();
+    if (vec >= 0) {
+      c.halted = false;
+      const r = deliverEvent(c, vec & 0xff, -1, c.eip, EV_HW);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** Delivers the exception a block raised (anything else thrown is a VMM bug and propagates). */
+function blockFault(c: Core, err: unknown): EmuStopReason | undefined {
+  if (err !== CPU_FAULT) throw err;
+  c.curPfn = -1;
+  c.trapPending = false;
+  const kind = c.faultKind;
+  c.faultKind = EV_HW;
+  return raiseEvent(c, c.faultVector, c.faultCode, kind);
 }
 
 /** Blocks run between event polls when nothing ended a block early. */
