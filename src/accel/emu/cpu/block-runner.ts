@@ -4,7 +4,7 @@
  * transfer, at the page end, or after BLOCK_MAX instructions; instructions can also end it early
  * (breakBlock) when they change mode, flags that gate interrupts, or code on the page.
  */
-import { CS, GP, TF } from './constants.js';
+import { CS, GP, RF, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
 import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
@@ -90,6 +90,13 @@ export function runBlock(c: Core): void {
   c.curPfn = block.pfn;
   c.breakBlock = false;
   const single = (c.flags & TF) !== 0;
+  if (c.flags & RF) {
+    // RF (set by an IRET after a fault) lasts for exactly one instruction.
+    runRows(c, block.rows, 1, single);
+    c.flags &= ~RF;
+    c.curPfn = -1;
+    return;
+  }
   for (let chain = 0; ; chain++) {
     runRows(c, block.rows, single ? 1 : block.count, single);
     if (c.breakBlock || c.retired >= c.target || single || chain >= CHAIN_MAX || !ram) break;

@@ -124,7 +124,13 @@ function blockFault(c: Core, err: unknown): EmuStopReason | undefined {
   c.trapPending = false;
   const kind = c.faultKind;
   c.faultKind = EV_HW;
-  return raiseEvent(c, c.faultVector, c.faultCode, kind);
+  // Instruction faults (not the INT3/INTO/INT1 traps, not #DB) push RF=1.
+  c.faultRf = kind === EV_HW && c.faultVector !== DB;
+  try {
+    return raiseEvent(c, c.faultVector, c.faultCode, kind);
+  } finally {
+    c.faultRf = false;
+  }
 }
 
 /** Blocks run between event polls when nothing ended a block early. */

@@ -12,6 +12,7 @@ const HANDLERS = `
 pf_rec:
   pop %esi
   mov %cr2, %edi
+  mov 8(%esp), %ebp
   hlt
 gp_rec:
   pop %esi
@@ -56,6 +57,7 @@ pm_main:
   assert.equal(st.gpr[3]! & 0xff, 0xc3, 'the NX page reads');
   assert.deepEqual(rig.exceptions, [{ vector: 14, code: 0x11 }], 'protection fault on an instruction fetch');
   assert.equal(st.gpr[7], 0x200000);
+  assert.ok(st.gpr[5]! & 0x10000, 'a fault pushes EFLAGS with RF set');
   assert.ok(rig.mem.read32(0x21008) & 0x20, 'accessed bit of the 2 MiB PDE');
   assert.equal(rig.mem.read32(0x21008) & 0x40, 0, 'not dirty: only read');
 });
