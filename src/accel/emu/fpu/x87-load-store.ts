@@ -150,6 +150,7 @@ export function fstReal(st: X87State, mem: EmuLinearMemory, a: number, size: num
   else setDoubleFormat(rc, masks);
   fmt.tinyAfter = false;
   fmt.ftz = false;
+  fmt.peOnUnmasked = false;
   if (c >= C_QNAN) {
     if (c === C_UNSUPP) {
       out.exc = E_IE;

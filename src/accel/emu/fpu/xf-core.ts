@@ -59,6 +59,8 @@ export const fmt = {
   ftz: false,
   /** SSE NaN rules (first source's NaN wins) instead of the x87 larger-significand rule. */
   sseNaN: false,
+  /** SSE: an unmasked overflow/underflow also reports PE when inexact (x87 memory stores do not). */
+  peOnUnmasked: false,
 };
 
 /** The result of the last core operation (extended format) and what it raised. */
@@ -327,8 +329,14 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
   const f = fmt;
   if (e < f.emin) {
     if ((f.masks & E_UE) === 0 && !f.biasAdjust) {
-      // memory and SSE destinations: no result, only UE (PE is not reported)
+      // memory and SSE destinations: no result; UE, and for SSE PE when the rounded value is inexact
       out.exc |= E_UE;
+      if (f.peOnUnmasked) {
+        H = h;
+        L = l;
+        X = x;
+        if (roundSig(sign) !== 0) out.exc |= E_PE;
+      }
       out.up = false;
       putZero(sign);
       return;
@@ -384,8 +392,8 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
   if (e > f.emax) {
     if ((f.masks & E_OE) === 0) {
       if (!f.biasAdjust) {
-        // memory and SSE destinations: no result, only OE
-        out.exc = (out.exc & ~E_PE) | E_OE;
+        // memory and SSE destinations: no result; OE, and for SSE PE when inexact
+        out.exc = (f.peOnUnmasked ? out.exc : out.exc & ~E_PE) | E_OE;
         out.up = false;
         putInf(sign);
         return;
@@ -423,6 +431,7 @@ export function setX87Format(prec: number, rc: number, masks: number): void {
   fmt.tinyAfter = false;
   fmt.ftz = false;
   fmt.sseNaN = false;
+  fmt.peOnUnmasked = false;
 }
 
 /** Rounding context of an IEEE double destination. */
