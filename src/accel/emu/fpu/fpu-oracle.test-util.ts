@@ -182,7 +182,9 @@ export function runX87OnUnit(c: X87Case, unit: EmuFpuUnit = createFpuUnit()): st
   const modrm = c.code[1]!;
   let fault = '';
   try {
-    unit.x87(opc, operand(modrm), mem, gpr);
+    // 0F-map codes (MMX instructions run between x87 state set-up and FNSAVE) go to simd()
+    if (opc === 0x0f) unit.simd(0, modrm, operand(c.code[2] ?? 0xc0), -1, gpr, mem);
+    else unit.x87(opc, operand(modrm), mem, gpr);
   } catch (e) {
     fault = ` fault:${String(e)}`;
   }

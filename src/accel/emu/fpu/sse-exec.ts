@@ -362,7 +362,9 @@ export function execSimd(
     case 0x73:
       return shiftImmediate(st, sse, p, opc, reg, rm, imm);
     case 0x77:
+      // EMMS: tags empty and, like every MMX instruction, TOP = 0 (SDM vol. 1 table 9-2)
       checkPending(st);
+      st.top = 0;
       st.empty = 0xff;
       return;
     case 0x7e:

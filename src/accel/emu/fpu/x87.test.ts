@@ -236,6 +236,21 @@ describe('x87 against the host CPU', { skip }, () => {
     assert.deepEqual(compareCases(makeCases(7, 6000, codes, regs)), []);
   });
 
+  it('MMX aliasing: an MMX instruction sets TOP to 0, tags all valid and the written register exponent to all ones; EMMS empties the tags', () => {
+    const codes = [
+      [0x0f, 0x6f, 0xc1], [0x0f, 0xef, 0xd2], [0x0f, 0x7e, 0xc0], [0x0f, 0x6e, 0xd8], [0x0f, 0x77], [0x0f, 0xfe, 0xe5],
+      [0x0f, 0x6f, 0x06], [0x0f, 0x7f, 0x06], [0x0f, 0xd7, 0xc7],
+    ];
+    const regs = (r: Rng): string[] => {
+      const n = r.int(9);
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(randExt(r));
+      return out;
+    };
+    const cases = makeCases(10, 1500, codes, regs).map((c) => ({ ...c, fcw: 0x37f }));
+    assert.deepEqual(compareCases(cases), []);
+  });
+
   it('FNSTENV, FLDENV and FNSAVE/FRSTOR images (32-bit protected layout)', () => {
     const r = new Rng(8);
     const cases: X87Case[] = [];
