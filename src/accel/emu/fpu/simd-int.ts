@@ -124,7 +124,7 @@ function unpack(size: number, high: boolean, n: number): void {
       T[(2 * i + 1) * size + k] = SB[base + i * size + k]!;
     }
   }
-  DA.set(T.subarray(0, n));
+  for (let i = 0; i < n; i++) DA[i] = T[i]!;
 }
 
 /** Executes integer SIMD opcode `opc` (0F map) on DA/SB with `n` bytes; false when not one of them. */
@@ -162,14 +162,14 @@ export function intOp(opc: number, n: number): boolean {
         const v = i < w ? as16[i]! : bs16[i - w]!;
         T[i] = opc === 0x63 ? sat8s(v) & 0xff : sat8u(v);
       }
-      DA.set(T.subarray(0, n));
+      for (let i = 0; i < n; i++) DA[i] = T[i]!;
       return true;
     case 0x6b:
       for (let i = 0; i < d * 2; i++) {
         const v = i < d ? as32[i]! : bs32[i - d]!;
         t16[i] = sat16s(v) & 0xffff;
       }
-      DA.set(T.subarray(0, n));
+      for (let i = 0; i < n; i++) DA[i] = T[i]!;
       return true;
     case 0x64:
       for (let i = 0; i < n; i++) DA[i] = as8[i]! > bs8[i]! ? 0xff : 0;

@@ -82,12 +82,42 @@ function setMm(st: X87State, i: number, lo: number, hi: number): void {
 }
 
 function setXmm(sse: SseState, i: number, src: Uint32Array): void {
-  sse.u32.set(src.subarray(0, 4), 4 * i);
+  const x = sse.u32;
+  const b = 4 * i;
+  x[b] = src[0]!;
+  x[b + 1] = src[1]!;
+  x[b + 2] = src[2]!;
+  x[b + 3] = src[3]!;
 }
 
-const FLOAT_KIND: Record<number, number> = {
-  0x51: OP_SQRT, 0x58: OP_ADD, 0x59: OP_MUL, 0x5c: OP_SUB, 0x5d: OP_MIN, 0x5e: OP_DIV, 0x5f: OP_MAX,
-};
+/** Copies four words from `src` at `o` into `dst` (no views allocated on the hot path). */
+function copy4(dst: Uint32Array, src: Uint32Array, o: number): void {
+  dst[0] = src[o]!;
+  dst[1] = src[o + 1]!;
+  dst[2] = src[o + 2]!;
+  dst[3] = src[o + 3]!;
+}
+
+/** Copies XMMi into DA. */
+function xmmToDa(sse: SseState, i: number): void {
+  copy4(da32, sse.u32, 4 * i);
+}
+
+/** Copies MMi into DA's low eight bytes. */
+function mmToDa(st: X87State, i: number): void {
+  da32[0] = st.sig[2 * i]!;
+  da32[1] = st.sig[2 * i + 1]!;
+}
+
+/** Float lane operation per opcode (−1: not a float arithmetic opcode). */
+const FLOAT_KIND = new Int8Array(256).fill(-1);
+FLOAT_KIND[0x51] = OP_SQRT;
+FLOAT_KIND[0x58] = OP_ADD;
+FLOAT_KIND[0x59] = OP_MUL;
+FLOAT_KIND[0x5c] = OP_SUB;
+FLOAT_KIND[0x5d] = OP_MIN;
+FLOAT_KIND[0x5e] = OP_DIV;
+FLOAT_KIND[0x5f] = OP_MAX;
 
 /** Packed or scalar float arithmetic: prefix 0 PS, 66 PD, F3 SS, F2 SD. */
 function floatArith(sse: SseState, kind: number, p: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
@@ -96,7 +126,7 @@ function floatArith(sse: SseState, kind: number, p: number, reg: number, op: Emu
   xmmSrc(sse, op, mem, scalar ? (single ? 1 : 2) : 4);
   const mx = sse.mxcsr;
   const dz = daz(mx);
-  R.set(sse.u32.subarray(4 * reg, 4 * reg + 4));
+  copy4(R, sse.u32, 4 * reg);
   out.exc = 0;
   sseFormat(mx, !single);
   if (single) {
@@ -120,7 +150,7 @@ function floatCompare(sse: SseState, p: number, reg: number, op: EmuFpuOperand, 
   xmmSrc(sse, op, mem, scalar ? (single ? 1 : 2) : 4);
   const mx = sse.mxcsr;
   const dz = daz(mx);
-  R.set(sse.u32.subarray(4 * reg, 4 * reg + 4));
+  copy4(R, sse.u32, 4 * reg);
   out.exc = 0;
   sseFormat(mx, !single);
   const pred = imm & 7;
@@ -168,16 +198,16 @@ function comis(sse: SseState, double: boolean, signaling: boolean, reg: number, 
 function integerOp(st: X87State, sse: SseState, opc: number, p: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
   if (p === 0x66) {
     xmmSrc(sse, op, mem, 4);
-    DA.set(sse.u8.subarray(16 * reg, 16 * reg + 16));
-    sb32.set(S);
+    xmmToDa(sse, reg);
+    copy4(sb32, S, 0);
     intOp(opc, 16);
-    sse.u8.set(DA, 16 * reg);
+    setXmm(sse, reg, da32);
     return;
   }
   mmxEnter(st);
   mmSrc(st, op, mem);
-  DA.set(st.bytes.subarray(8 * reg, 8 * reg + 8));
-  sb32.set(S);
+  mmToDa(st, reg);
+  copy4(sb32, S, 0);
   intOp(opc, 8);
   setMm(st, reg, da32[0]!, da32[1]!);
 }
@@ -211,15 +241,16 @@ export function execSimd(
   gpr: Uint32Array,
   mem: EmuLinearMemory,
 ): void {
-  if (!simdInfo(p, opc).known) ud();
+  const pi = prefixIndex(p);
+  if (pi < 0 || opc < 0 || opc > 0xff || TABLE[pi * 256 + opc] === 0) ud();
   const modrm = op.modrm;
   const reg = (modrm >>> 3) & 7;
   const rm = modrm & 7;
   const isReg = modrm >= 0xc0;
   const x = sse.u32;
   if (isIntegerOpcode(opc)) return integerOp(st, sse, opc, p, reg, op, mem);
-  const kind = FLOAT_KIND[opc];
-  if (kind !== undefined) return floatArith(sse, kind, p, reg, op, mem);
+  const kind = FLOAT_KIND[opc & 0xff]!;
+  if (kind >= 0) return floatArith(sse, kind, p, reg, op, mem);
   switch (opc) {
     case 0x10:
     case 0x11:
@@ -307,7 +338,7 @@ export function execSimd(
     case 0x52:
     case 0x53: {
       xmmSrc(sse, op, mem, p === 0xf3 ? 1 : 4);
-      R.set(x.subarray(4 * reg, 4 * reg + 4));
+      copy4(R, sse.u32, 4 * reg);
       const n = p === 0xf3 ? 1 : 4;
       for (let i = 0; i < n; i++) R[i] = estimate(S[i]!, opc === 0x52);
       setXmm(sse, reg, R);
@@ -318,10 +349,10 @@ export function execSimd(
     case 0x56:
     case 0x57:
       xmmSrc(sse, op, mem, 4);
-      DA.set(sse.u8.subarray(16 * reg, 16 * reg + 16));
-      sb32.set(S);
+      xmmToDa(sse, reg);
+      copy4(sb32, S, 0);
       intOp(opc, 16);
-      sse.u8.set(DA, 16 * reg);
+      setXmm(sse, reg, da32);
       return;
     case 0x5a:
     case 0x5b:
@@ -347,15 +378,15 @@ export function execSimd(
       if (p === 0) {
         mmxEnter(st);
         mmSrc(st, op, mem);
-        sb32.set(S);
+        copy4(sb32, S, 0);
         shuffle(0, imm);
         setMm(st, reg, da32[0]!, da32[1]!);
         return;
       }
       xmmSrc(sse, op, mem, 4);
-      sb32.set(S);
+      copy4(sb32, S, 0);
       shuffle(p === 0x66 ? 1 : p === 0xf3 ? 3 : 2, imm);
-      sse.u8.set(DA, 16 * reg);
+      setXmm(sse, reg, da32);
       return;
     case 0x71:
     case 0x72:
@@ -516,7 +547,8 @@ function shiftImmediate(st: X87State, sse: SseState, p: number, opc: number, sub
   const xmm = p === 0x66;
   const n = xmm ? 16 : 8;
   if (!xmm) mmxEnter(st);
-  DA.set(xmm ? sse.u8.subarray(16 * rm, 16 * rm + 16) : st.bytes.subarray(8 * rm, 8 * rm + 8));
+  if (xmm) xmmToDa(sse, rm);
+  else mmToDa(st, rm);
   const count = imm & 0xff;
   if (opc === 0x73 && (sub === 3 || sub === 7)) {
     if (!xmm) return ud();
@@ -527,14 +559,14 @@ function shiftImmediate(st: X87State, sse: SseState, p: number, opc: number, sub
     if (kind < 0 || (kind === 1 && bits === 64)) return ud();
     shiftLanes(kind, bits, count, n);
   }
-  if (xmm) sse.u8.set(DA, 16 * rm);
+  if (xmm) setXmm(sse, rm, da32);
   else setMm(st, rm, da32[0]!, da32[1]!);
 }
 
 /** 0F 2A: CVTPI2PS, CVTPI2PD, CVTSI2SS, CVTSI2SD. */
 function cvtToFloat(st: X87State, sse: SseState, p: number, reg: number, op: EmuFpuOperand, gpr: Uint32Array, mem: EmuLinearMemory): void {
   const mx = sse.mxcsr;
-  R.set(sse.u32.subarray(4 * reg, 4 * reg + 4));
+  copy4(R, sse.u32, 4 * reg);
   out.exc = 0;
   if (p === 0xf3 || p === 0xf2) {
     const v = rm32(op, gpr, mem);
@@ -590,7 +622,7 @@ function cvtToInt(st: X87State, sse: SseState, p: number, trunc: boolean, reg: n
 function cvtFloat(sse: SseState, p: number, opc: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
   const mx = sse.mxcsr;
   out.exc = 0;
-  R.set(sse.u32.subarray(4 * reg, 4 * reg + 4));
+  copy4(R, sse.u32, 4 * reg);
   if (opc === 0x5a) {
     if (p === 0) {
       xmmSrc(sse, op, mem, 2);

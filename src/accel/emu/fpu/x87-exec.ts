@@ -15,7 +15,7 @@ import {
 import {
   binaryTranscendental, constant, expOut, extract, fxamCodes, outOfTrigRange, scale, unaryTranscendental,
 } from './x87-special.js';
-import { SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, type X87State } from './x87-state.js';
+import { loadedFcw, SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, type X87State } from './x87-state.js';
 
 /** Significand bits for each precision-control value (01 is reserved; it behaves as 64 here). */
 const PC_BITS = [24, 64, 53, 64] as const;
@@ -41,7 +41,9 @@ function extFormat(st: X87State): void {
 
 /** Loads ST(i) into operand register A or B. */
 function loadSt(st: X87State, toB: boolean, i: number): void {
-  loadX(toB ? B : A, st.seOf(i), st.hiOf(i), st.loOf(i));
+  // indexes the arrays directly: a non-inlined getter would box the 32-bit halves
+  const p = (st.top + i) & 7;
+  loadX(toB ? B : A, st.se[p]!, st.sig[2 * p + 1]!, st.sig[2 * p]!);
 }
 
 /** Stores the result of a core operation into ST(dst) and pops; false results only raise flags. */
@@ -207,6 +209,9 @@ export function execX87(
 ): void {
   const modrm = op.modrm;
   if (!isNoWait(opcode, modrm)) checkPending(st);
+  if (modrm < 0xc0) execMemory(st, opcode, (modrm >>> 3) & 7, op, mem);
+  else execRegister(st, opcode, modrm, gpr);
+  // the pointers name the last non-control instruction that ran (a page fault above skips this)
   if (!isControl(opcode, modrm)) {
     st.fip = op.eip;
     st.fcs = op.cs;
@@ -216,8 +221,6 @@ export function execX87(
       st.fds = op.ds;
     }
   }
-  if (modrm < 0xc0) execMemory(st, opcode, (modrm >>> 3) & 7, op, mem);
-  else execRegister(st, opcode, modrm, gpr);
 }
 
 function execMemory(st: X87State, opcode: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
@@ -252,7 +255,7 @@ function execMemory(st: X87State, opcode: number, reg: number, op: EmuFpuOperand
           loadEnv(st, op, mem, a);
           return;
         case 5:
-          st.fcw = mem.read16(a) | 0x40;
+          st.fcw = loadedFcw(mem.read16(a));
           st.updateEs();
           return;
         case 6:

@@ -126,6 +126,8 @@ export function fild(st: X87State, mem: EmuLinearMemory, a: number, bits: number
  * FST/FSTP m32real / m64real / m80real. Returns whether the store happened (FSTP pops only then).
  */
 export function fstReal(st: X87State, mem: EmuLinearMemory, a: number, size: number): boolean {
+  // a page fault must leave the FPU state alone, so the destination is probed before any change
+  mem.probeWrite(a, size);
   const rc = (st.fcw >>> 10) & 3;
   const masks = st.fcw & 0x3f;
   if (st.isEmpty(0)) {
@@ -143,7 +145,8 @@ export function fstReal(st: X87State, mem: EmuLinearMemory, a: number, size: num
     st.setC1(false);
     return true;
   }
-  const c = loadX(A, st.seOf(0), st.hiOf(0), st.loOf(0));
+  const p = st.top;
+  const c = loadX(A, st.se[p]!, st.sig[2 * p + 1]!, st.sig[2 * p]!);
   out.exc = 0;
   out.up = false;
   if (size === 4) setSingleFormat(rc, masks);
@@ -191,6 +194,7 @@ function intInvalid(st: X87State): boolean {
 
 /** FIST/FISTP m16/m32/m64 with the FCW rounding control; returns whether the store happened. */
 export function fist(st: X87State, mem: EmuLinearMemory, a: number, bits: number): boolean {
+  mem.probeWrite(a, bits >>> 3);
   let hi = 0;
   let lo = 0;
   let indefinite = false;

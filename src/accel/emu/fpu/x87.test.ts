@@ -80,7 +80,8 @@ function partner(r: Rng, a: string): string {
 /** A random FCW: all three precisions, all rounding modes, mostly masked exceptions. */
 function randFcw(r: Rng): number {
   const masks = r.int(4) === 0 ? r.u32() & 0x3f : 0x3f;
-  return 0x40 | masks | (r.pick([0, 2, 3]) << 8) | (r.int(4) << 10);
+  const reserved = r.int(16) === 0 ? r.u32() & 0xf080 : 0;
+  return 0x40 | masks | reserved | (r.pick([0, 1, 2, 3]) << 8) | (r.int(4) << 10);
 }
 
 /** Random memory operand bytes (as a float, double or integer pattern with specials). */
