@@ -56,6 +56,16 @@ function xmmSrc(sse: SseState, op: EmuFpuOperand, mem: EmuLinearMemory, words: n
   } else readMem(op, mem, words, align && words === 4);
 }
 
+/** UNPCKLPD/UNPCKHPD/SHUFPD: XMMreg ← (its qword at word qd, the source's qword at word qs). */
+function pickQwords(sse: SseState, reg: number, qd: number, qs: number): void {
+  const d = 4 * reg;
+  R[0] = sse.u32[d + qd]!;
+  R[1] = sse.u32[d + qd + 1]!;
+  R[2] = S[qs]!;
+  R[3] = S[qs + 1]!;
+  setXmm(sse, reg, R);
+}
+
 /** The x87→MMX transition: pending #MF, TOP = 0, all tags valid. */
 function mmxEnter(st: X87State): void {
   checkPending(st);
@@ -119,16 +129,21 @@ FLOAT_KIND[0x5d] = OP_MIN;
 FLOAT_KIND[0x5e] = OP_DIV;
 FLOAT_KIND[0x5f] = OP_MAX;
 
+/** Fetches the source into S, the destination into R, clears the flags and sets the lane format; returns DAZ. */
+function floatPrologue(sse: SseState, single: boolean, scalar: boolean, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): boolean {
+  xmmSrc(sse, op, mem, scalar ? (single ? 1 : 2) : 4);
+  const mx = sse.mxcsr;
+  copy4(R, sse.u32, 4 * reg);
+  out.exc = 0;
+  sseFormat(mx, !single);
+  return daz(mx);
+}
+
 /** Packed or scalar float arithmetic: prefix 0 PS, 66 PD, F3 SS, F2 SD. */
 function floatArith(sse: SseState, kind: number, p: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
   const single = p === 0 || p === 0xf3;
   const scalar = p === 0xf3 || p === 0xf2;
-  xmmSrc(sse, op, mem, scalar ? (single ? 1 : 2) : 4);
-  const mx = sse.mxcsr;
-  const dz = daz(mx);
-  copy4(R, sse.u32, 4 * reg);
-  out.exc = 0;
-  sseFormat(mx, !single);
+  const dz = floatPrologue(sse, single, scalar, reg, op, mem);
   if (single) {
     const n = scalar ? 1 : 4;
     for (let i = 0; i < n; i++) R[i] = laneF(kind, R[i]!, S[i]!, dz);
@@ -147,12 +162,7 @@ function floatArith(sse: SseState, kind: number, p: number, reg: number, op: Emu
 function floatCompare(sse: SseState, p: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory, imm: number): void {
   const single = p === 0 || p === 0xf3;
   const scalar = p === 0xf3 || p === 0xf2;
-  xmmSrc(sse, op, mem, scalar ? (single ? 1 : 2) : 4);
-  const mx = sse.mxcsr;
-  const dz = daz(mx);
-  copy4(R, sse.u32, 4 * reg);
-  out.exc = 0;
-  sseFormat(mx, !single);
+  const dz = floatPrologue(sse, single, scalar, reg, op, mem);
   const pred = imm & 7;
   if (single) {
     const n = scalar ? 1 : 4;
@@ -302,13 +312,8 @@ export function execSimd(
         R[1] = S[hi]!;
         R[2] = x[d + hi + 1]!;
         R[3] = S[hi + 1]!;
-      } else {
-        R[0] = x[d + hi]!;
-        R[1] = x[d + hi + 1]!;
-        R[2] = S[hi]!;
-        R[3] = S[hi + 1]!;
-      }
-      setXmm(sse, reg, R);
+        setXmm(sse, reg, R);
+      } else pickQwords(sse, reg, hi, hi);
       return;
     }
     case 0x18:
@@ -460,15 +465,8 @@ export function execSimd(
         R[1] = x[d + ((imm >>> 2) & 3)]!;
         R[2] = S[(imm >>> 4) & 3]!;
         R[3] = S[(imm >>> 6) & 3]!;
-      } else {
-        const q0 = (imm & 1) * 2;
-        const q1 = ((imm >>> 1) & 1) * 2;
-        R[0] = x[d + q0]!;
-        R[1] = x[d + q0 + 1]!;
-        R[2] = S[q1]!;
-        R[3] = S[q1 + 1]!;
-      }
-      setXmm(sse, reg, R);
+        setXmm(sse, reg, R);
+      } else pickQwords(sse, reg, (imm & 1) * 2, ((imm >>> 1) & 1) * 2);
       return;
     }
     case 0xd6:

@@ -78,30 +78,41 @@ function minMax(max: boolean): boolean {
   return r === CMP_LT;
 }
 
+/** Runs an arithmetic lane operation on the loaded A (B for square root) and B. */
+function arithmetic(kind: number): void {
+  switch (kind) {
+    case OP_ADD:
+      add(0);
+      return;
+    case OP_SUB:
+      add(1);
+      return;
+    case OP_MUL:
+      mul();
+      return;
+    case OP_DIV:
+      div();
+      return;
+    default:
+      A.s = B.s;
+      A.e = B.e;
+      A.h = B.h;
+      A.l = B.l;
+      A.c = B.c;
+      sqrt();
+  }
+}
+
 /** One single-precision lane: returns the result bits (out.exc collects flags). */
 export function laneF(kind: number, a: number, b: number, dz: boolean): number {
   loadF(A, a, dz);
   loadF(B, b, dz);
-  switch (kind) {
-    case OP_ADD:
-      add(0);
-      break;
-    case OP_SUB:
-      add(1);
-      break;
-    case OP_MUL:
-      mul();
-      break;
-    case OP_DIV:
-      div();
-      break;
-    case OP_SQRT:
-      loadF(A, b, dz);
-      sqrt();
-      break;
-    default:
-      return minMax(kind === OP_MAX) ? (dz && A.c === C_ZERO ? (A.s << 31) >>> 0 : a) : dz && B.c === C_ZERO ? (B.s << 31) >>> 0 : b;
+  if (kind === OP_MIN || kind === OP_MAX) {
+    const pickA = minMax(kind === OP_MAX);
+    const o = pickA ? A : B;
+    return dz && o.c === C_ZERO ? (o.s << 31) >>> 0 : pickA ? a : b;
   }
+  arithmetic(kind);
   return outToSingle();
 }
 
@@ -109,36 +120,19 @@ export function laneF(kind: number, a: number, b: number, dz: boolean): number {
 export function laneD(kind: number, ah: number, al: number, bh: number, bl: number, dz: boolean): void {
   loadD(A, ah, al, dz);
   loadD(B, bh, bl, dz);
-  switch (kind) {
-    case OP_ADD:
-      add(0);
-      break;
-    case OP_SUB:
-      add(1);
-      break;
-    case OP_MUL:
-      mul();
-      break;
-    case OP_DIV:
-      div();
-      break;
-    case OP_SQRT:
-      loadD(A, bh, bl, dz);
-      sqrt();
-      break;
-    default: {
-      const pickA = minMax(kind === OP_MAX);
-      const o = pickA ? A : B;
-      if (dz && o.c === C_ZERO) {
-        dbl.hi = (o.s << 31) >>> 0;
-        dbl.lo = 0;
-      } else {
-        dbl.hi = pickA ? ah : bh;
-        dbl.lo = pickA ? al : bl;
-      }
-      return;
+  if (kind === OP_MIN || kind === OP_MAX) {
+    const pickA = minMax(kind === OP_MAX);
+    const o = pickA ? A : B;
+    if (dz && o.c === C_ZERO) {
+      dbl.hi = (o.s << 31) >>> 0;
+      dbl.lo = 0;
+    } else {
+      dbl.hi = pickA ? ah : bh;
+      dbl.lo = pickA ? al : bl;
     }
+    return;
   }
+  arithmetic(kind);
   outToDouble();
 }
 

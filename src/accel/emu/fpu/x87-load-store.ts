@@ -31,16 +31,18 @@ export function canPush(st: X87State): boolean {
   return true;
 }
 
+/** Sets an operand register to +0. */
+function setZero(o: Operand): void {
+  o.s = 0;
+  o.e = 0;
+  o.h = 0;
+  o.l = 0;
+  o.c = C_ZERO;
+}
+
 /** Loads a signed 32-bit integer into an operand register (exact). */
 export function loadInt32(o: Operand, v: number): void {
-  if (v === 0) {
-    o.s = 0;
-    o.e = 0;
-    o.h = 0;
-    o.l = 0;
-    o.c = C_ZERO;
-    return;
-  }
+  if (v === 0) return setZero(o);
   o.s = v < 0 ? 1 : 0;
   const m = Math.abs(v) >>> 0;
   const z = Math.clz32(m);
@@ -59,14 +61,7 @@ export function loadInt64(o: Operand, hi: number, lo: number): void {
     l = (~l + 1) >>> 0;
     h = (~h + (l === 0 ? 1 : 0)) >>> 0;
   }
-  if ((h | l) === 0) {
-    o.s = 0;
-    o.e = 0;
-    o.h = 0;
-    o.l = 0;
-    o.c = C_ZERO;
-    return;
-  }
+  if ((h | l) === 0) return setZero(o);
   let e = BIAS + 63;
   if (h === 0) {
     h = l;

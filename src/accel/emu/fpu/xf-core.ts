@@ -435,24 +435,24 @@ export function setX87Format(prec: number, rc: number, masks: number): void {
   fmt.peOnUnmasked = false;
 }
 
-/** Rounding context of an IEEE double destination. */
-export function setDoubleFormat(rc: number, masks: number): void {
-  fmt.prec = 53;
+/** Rounding context of an IEEE destination with `prec` bits and unbiased exponents emin..emax. */
+function setIeeeFormat(prec: number, emin: number, emax: number, rc: number, masks: number): void {
+  fmt.prec = prec;
   fmt.rc = rc;
-  fmt.emin = BIAS - 1022;
-  fmt.emax = BIAS + 1023;
+  fmt.emin = BIAS + emin;
+  fmt.emax = BIAS + emax;
   fmt.masks = masks;
   fmt.biasAdjust = false;
 }
 
+/** Rounding context of an IEEE double destination. */
+export function setDoubleFormat(rc: number, masks: number): void {
+  setIeeeFormat(53, -1022, 1023, rc, masks);
+}
+
 /** Rounding context of an IEEE single destination. */
 export function setSingleFormat(rc: number, masks: number): void {
-  fmt.prec = 24;
-  fmt.rc = rc;
-  fmt.emin = BIAS - 126;
-  fmt.emax = BIAS + 127;
-  fmt.masks = masks;
-  fmt.biasAdjust = false;
+  setIeeeFormat(24, -126, 127, rc, masks);
 }
 
 /** `out` as IEEE double halves (after rounding in a double format); NaNs keep their top fraction bits. */
