@@ -353,12 +353,8 @@ export function execSimd(
     case 0x55:
     case 0x56:
     case 0x57:
-      xmmSrc(sse, op, mem, 4);
-      xmmToDa(sse, reg);
-      copy4(sb32, S, 0);
-      intOp(opc, 16);
-      setXmm(sse, reg, da32);
-      return;
+      // ANDPS/ANDNPS/ORPS/XORPS and the PD forms: bitwise on the whole XMM register
+      return integerOp(st, sse, opc, 0x66, reg, op, mem);
     case 0x5a:
     case 0x5b:
     case 0xe6:
