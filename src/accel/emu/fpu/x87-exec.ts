@@ -12,9 +12,8 @@ import { envSize, loadEnv, loadState, storeEnv, storeState } from './x87-env.js'
 import {
   canPush, fbld, fbstp, fild, fist, fldExt, fldReal, fstReal, loadInt32, push,
 } from './x87-load-store.js';
-import {
-  binaryTranscendental, constant, expOut, extract, fxamCodes, outOfTrigRange, scale, unaryTranscendental,
-} from './x87-special.js';
+import { constant, expOut, extract, fxamCodes, scale } from './x87-special.js';
+import { binaryTranscendental, outOfTrigRange, unaryTranscendental } from './x87-transcend.js';
 import { loadedFcw, SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, type X87State } from './x87-state.js';
 
 /** Significand bits for each precision-control value (01 is reserved; it behaves as 64 here). */

@@ -312,7 +312,18 @@ describe('x87 transcendentals against the host CPU (within one double ulp, two f
       // arguments are doubles: the unit's double-precision result can then be within one ulp
       const v = (s: number, ex: number): string => h((s << 15) | ex, 4) + h(r.u32() | 0x80000000, 8) + h(r.u32() & 0xfffff800, 8);
       const sign = code[1] === 0xf1 ? 0 : r.int(2);
-      cases.push({ code, fcw: 0x37f | (r.int(4) << 10), eflags: 0x202, regs: [v(sign, e), v(r.int(2), 0x3fff - 4 + r.int(8))], mem: '-' });
+      // one case in four takes the special operands (NaNs, infinities, zeros, denormals, |x| ≥ 2^63)
+      const special = r.int(4) === 0;
+      let x = special ? r.pick([randExt(r), h((sign << 15) | (0x3fff + 63 + r.int(3)), 4) + 'c000000000000000']) : v(sign, e);
+      if (special && (code[1] === 0xf0 || code[1] === 0xf9)) {
+        // F2XM1 and FYL2XP1 are defined only for |x| ≤ 1 and |x| < 1 − √2/2: zeros, denormals, tiny values, NaNs (and ±∞ for F2XM1)
+        const tiny = h((sign << 15) | (0x3fff - 40 - r.int(16000)), 4) + h(r.u32() | 0x80000000, 8) + h(r.u32(), 8);
+        const kinds = [h(sign << 15, 4) + '0000000000000000', h(sign << 15, 4) + h(r.u32() >>> 1, 8) + h(r.u32(), 8), tiny, h((sign << 15) | 0x7fff, 4) + 'c000000000000001'];
+        if (code[1] === 0xf0) kinds.push(h((sign << 15) | 0x7fff, 4) + '8000000000000000');
+        x = r.pick(kinds);
+      }
+      const y = special && r.int(2) === 0 ? randExt(r) : v(r.int(2), 0x3fff - 4 + r.int(8));
+      cases.push({ code, fcw: 0x37f | (r.int(4) << 10), eflags: 0x202, regs: [x, y], mem: '-' });
     }
     const native = runNative(cases.map(x87Line));
     const bad: string[] = [];
