@@ -557,6 +557,16 @@ function shiftImmediate(st: X87State, sse: SseState, p: number, opc: number, sub
   else setMm(st, rm, da32[0]!, da32[1]!);
 }
 
+/** R ← the two int32 in S[0..1] as doubles (CVTPI2PD, CVTDQ2PD; exact). */
+function twoIntsToDoubles(): void {
+  i32ToD(S[0]!);
+  R[0] = dbl.lo;
+  R[1] = dbl.hi;
+  i32ToD(S[1]!);
+  R[2] = dbl.lo;
+  R[3] = dbl.hi;
+}
+
 /** 0F 2A: CVTPI2PS, CVTPI2PD, CVTSI2SS, CVTSI2SD. */
 function cvtToFloat(st: X87State, sse: SseState, p: number, reg: number, op: EmuFpuOperand, gpr: Uint32Array, mem: EmuLinearMemory): void {
   const mx = sse.mxcsr;
@@ -577,12 +587,7 @@ function cvtToFloat(st: X87State, sse: SseState, p: number, reg: number, op: Emu
       R[0] = i32ToF(S[0]!, mx);
       R[1] = i32ToF(S[1]!, mx);
     } else {
-      i32ToD(S[0]!);
-      R[0] = dbl.lo;
-      R[1] = dbl.hi;
-      i32ToD(S[1]!);
-      R[2] = dbl.lo;
-      R[3] = dbl.hi;
+      twoIntsToDoubles();
     }
   }
   commitFlags(sse);
@@ -646,12 +651,7 @@ function cvtFloat(sse: SseState, p: number, opc: number, reg: number, op: EmuFpu
     for (let i = 0; i < 4; i++) R[i] = p === 0 ? i32ToF(S[i]!, mx) : fToI32(S[i]!, p === 0xf3, mx);
   } else if (p === 0xf3) {
     xmmSrc(sse, op, mem, 2);
-    i32ToD(S[0]!);
-    R[0] = dbl.lo;
-    R[1] = dbl.hi;
-    i32ToD(S[1]!);
-    R[2] = dbl.lo;
-    R[3] = dbl.hi;
+    twoIntsToDoubles();
   } else {
     xmmSrc(sse, op, mem, 4);
     const trunc = p === 0x66;

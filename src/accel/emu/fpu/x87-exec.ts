@@ -6,7 +6,7 @@
 import { EmuFpuFault, type EmuFpuOperand, type EmuLinearMemory } from '../contract.js';
 import { add, CMP_EQ, CMP_LT, CMP_UN, compare, div, mul, rem, remState, roundToInt, sqrt } from './xf-arith.js';
 import {
-  A, B, E_IE, loadD, loadF, loadX, out, setX87Format,
+  A, B, E_IE, loadD, loadF, loadX, out, setX87Format, swapOperands,
 } from './xf-core.js';
 import { envSize, loadEnv, loadState, storeEnv, storeState } from './x87-env.js';
 import {
@@ -77,31 +77,12 @@ function arith(reg: number): boolean {
   }
 }
 
-/** Swaps A and B (for the reversed forms). */
-function swapAB(): void {
-  let t = A.s;
-  A.s = B.s;
-  B.s = t;
-  t = A.e;
-  A.e = B.e;
-  B.e = t;
-  t = A.h;
-  A.h = B.h;
-  B.h = t;
-  t = A.l;
-  A.l = B.l;
-  B.l = t;
-  t = A.c;
-  A.c = B.c;
-  B.c = t;
-}
-
 /** A (ST0) op B with the result into ST(dst); reversed ops swap the operands first. */
 function arithOp(st: X87State, reg: number, dst: number, pops: number): void {
   out.exc = 0;
   arithFormat(st);
   if (reg === 5 || reg === 7) {
-    swapAB();
+    swapOperands();
     reg -= 1;
   }
   finish(st, arith(reg), dst, pops);

@@ -11,8 +11,8 @@
  */
 import { div, invalid, mul, nan1, nan2 } from './xf-arith.js';
 import {
-  A, B, BIAS, C_DENORM, C_INF, C_QNAN, C_ZERO, E_DE, E_PE, E_UE, E_ZE, fmt, loadD, out, putInf, putZero,
-  roundPack, type Operand,
+  A, B, BIAS, C_DENORM, C_INF, C_QNAN, C_ZERO, copyOperand, E_DE, E_PE, E_UE, E_ZE, fmt, loadD, out, putInf,
+  putZero, roundPack, swapOperands, type Operand,
 } from './xf-core.js';
 
 /** π/2 as the x87 holds it: 66 significant bits, value PI66 · 2^−65. */
@@ -22,6 +22,9 @@ const LN2_HI = 0xb17217f7;
 const LN2_LO = 0xd1cf79ac;
 const LOG2E_HI = 0xb8aa3b29;
 const LOG2E_LO = 0x5c17f0bc;
+
+/** Holds y while FYL2XP1 forms x·log2 e. */
+const Y: Operand = { s: 0, e: 0, h: 0, l: 0, c: 0 };
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -144,24 +147,6 @@ export function unaryTranscendental(kind: number): boolean {
   return true;
 }
 
-function swapOperands(): void {
-  let t = A.s;
-  A.s = B.s;
-  B.s = t;
-  t = A.e;
-  A.e = B.e;
-  B.e = t;
-  t = A.h;
-  A.h = B.h;
-  B.h = t;
-  t = A.l;
-  A.l = B.l;
-  B.l = t;
-  t = A.c;
-  A.c = B.c;
-  B.c = t;
-}
-
 /** ±0, ±∞ or ±1 (any finite nonzero value) for an operand. */
 function signClass(o: Operand): number {
   const m = o.c === C_ZERO ? 0 : o.c === C_INF ? Infinity : 1;
@@ -264,12 +249,9 @@ export function binaryTranscendental(kind: number): boolean {
     return true;
   }
   if (A.e < BIAS - 60) {
-    // log2(1 + x) = x · log2 e for tiny x, then times y
-    const ys = B.s;
-    const ye = B.e;
-    const yh = B.h;
-    const yl = B.l;
-    // the intermediate x·log2 e is formed 2^16384 higher, so only the final product is ever tiny
+    // log2(1 + x) = x · log2 e for tiny x, then times y; the intermediate x·log2 e is formed
+    // 2^16384 higher, so only the final product is ever tiny
+    copyOperand(Y, B);
     A.e += 0x4000;
     timesConstant(LOG2E_HI, LOG2E_LO, BIAS);
     A.s = out.se >>> 15;
@@ -277,11 +259,7 @@ export function binaryTranscendental(kind: number): boolean {
     A.h = out.hi;
     A.l = out.lo;
     A.c = 1;
-    B.s = ys;
-    B.e = ye;
-    B.h = yh;
-    B.l = yl;
-    B.c = 1;
+    copyOperand(B, Y);
     mul();
     out.exc |= E_PE;
     return true;

@@ -194,6 +194,25 @@ export function loadF(o: Operand, w: number, daz: boolean): number {
   return c;
 }
 
+/** Copies operand register `src` into `dst`. */
+export function copyOperand(dst: Operand, src: Operand): void {
+  dst.s = src.s;
+  dst.e = src.e;
+  dst.h = src.h;
+  dst.l = src.l;
+  dst.c = src.c;
+}
+
+/** Scratch for swapOperands. */
+const T: Operand = { s: 0, e: 0, h: 0, l: 0, c: 0 };
+
+/** Exchanges A and B (reversed operations: FSUBR, FDIVR, atan's y/x). */
+export function swapOperands(): void {
+  copyOperand(T, A);
+  copyOperand(A, B);
+  copyOperand(B, T);
+}
+
 /**
  * Working significand while rounding (hi, lo, extension with sticky low bit). An object's number
  * fields are updated in place; module-level `let`s would box every non-Smi value on the heap.
