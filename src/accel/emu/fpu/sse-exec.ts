@@ -14,7 +14,7 @@ import {
 } from './sse-float.js';
 import type { SseState } from './sse-state.js';
 import { A, B, dbl, loadD, loadF, out } from './xf-core.js';
-import { checkPending, x87Flags } from './x87-exec.js';
+import { checkPending } from './x87-exec.js';
 import type { X87State } from './x87-state.js';
 
 /** Source operand words (a register copy or the memory operand). */
@@ -185,7 +185,7 @@ function floatCompare(sse: SseState, p: number, reg: number, op: EmuFpuOperand, 
   setXmm(sse, reg, R);
 }
 
-function comis(sse: SseState, double: boolean, signaling: boolean, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
+function comis(st: X87State, sse: SseState, double: boolean, signaling: boolean, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
   xmmSrc(sse, op, mem, double ? 2 : 1);
   const mx = sse.mxcsr;
   const dz = daz(mx);
@@ -201,7 +201,7 @@ function comis(sse: SseState, double: boolean, signaling: boolean, reg: number, 
   }
   const f = comisFlags(signaling);
   commitFlags(sse);
-  x87Flags.eflags = (x87Flags.eflags & ~0x8d5) | f;
+  st.eflags = (st.eflags & ~0x8d5) | f;
 }
 
 /** Integer SIMD on MMX (prefix 0) or XMM (66) registers. */
@@ -333,7 +333,7 @@ export function execSimd(
       return cvtToInt(st, sse, p, opc === 0x2c, reg, op, gpr, mem);
     case 0x2e:
     case 0x2f:
-      return comis(sse, p === 0x66, opc === 0x2f, reg, op, mem);
+      return comis(st, sse, p === 0x66, opc === 0x2f, reg, op, mem);
     case 0x50: {
       if (!isReg) return ud();
       const b = 4 * rm;
@@ -689,7 +689,8 @@ define([0, 0xf3], [0x52, 0x53], 1);
 define([0, 0x66, 0xf3], [0x5b], 1);
 define([0x66, 0xf3, 0xf2], [0xe6, 0xd6], 1);
 define([0xf3, 0xf2], [0x70], 2);
-define([0], [0x18, 0x77, 0xc3], 1);
+define(ALL, [0x18], 1);
+define([0], [0x77, 0xc3], 1);
 define(PS_PD, [0x6e, 0x6f, 0x7e, 0x7f, 0xd7, 0xe7, 0xf7], 1);
 define([0xf3], [0x6f, 0x7e, 0x7f], 1);
 for (let o = 0; o < 256; o++) {

@@ -27,8 +27,6 @@ const EFL_ZF = 0x40;
 const EFL_SF = 0x80;
 const EFL_OF = 0x800;
 
-/** EFLAGS exchanged with the core for FCMOVcc and FCOMI (see EmuFpuUnit.eflags). */
-export const x87Flags = { eflags: 0 };
 
 function arithFormat(st: X87State): void {
   setX87Format(PC_BITS[(st.fcw >>> 8) & 3]!, (st.fcw >>> 10) & 3, st.fcw & 0x3f);
@@ -121,11 +119,11 @@ function fcomi(st: X87State, i: number, signaling: boolean, pop: boolean): void 
     st.setC1(false);
   }
   const unmasked = (out.exc & ~st.fcw & 0x3) !== 0;
-  let f = x87Flags.eflags & ~(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF);
+  let f = st.eflags & ~(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF);
   if (r === CMP_LT) f |= EFL_CF;
   else if (r === CMP_EQ) f |= EFL_ZF;
   else if (r === CMP_UN) f |= EFL_ZF | EFL_PF | EFL_CF;
-  x87Flags.eflags = f;
+  st.eflags = f;
   if (pop && !unmasked) st.pop();
 }
 
@@ -360,7 +358,7 @@ function fxch(st: X87State, i: number): void {
 function execRegister(st: X87State, opcode: number, modrm: number, gpr: Uint32Array | undefined): void {
   const reg = (modrm >>> 3) & 7;
   const i = modrm & 7;
-  const f = x87Flags.eflags;
+  const f = st.eflags;
   switch (opcode) {
     case 0xd8:
       if (reg === 2 || reg === 3) return regCompare(st, i, true, reg - 2);

@@ -47,6 +47,8 @@ export class X87State {
   fdp = 0;
   fds = 0;
   fop = 0;
+  /** EFLAGS as exchanged with the core (EmuFpuUnit.eflags): read by FCMOVcc, written by FCOMI and COMISS. */
+  eflags = 0x2;
 
   /** FNINIT state (and the RESET one, apart from FCW 0x40 which the caller sets). */
   init(): void {
