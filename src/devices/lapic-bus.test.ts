@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApicBus } from './lapic-bus.js';
+import { ApicBus, ApicMmioWindow } from './lapic-bus.js';
 import { ApicReg as R } from './lapic.js';
 import { apicHarness } from './lapic.test-util.js';
 import { ManualClock } from './scheduler.js';
@@ -84,4 +84,18 @@ test('lowest priority goes to the processor with the lowest TPR', () => {
   bus.deliver(0xff, false, 1, 0x42, false);
   cpu0.wr(R.TPR, 0);
   assert.equal(cpu0.apic.acknowledge(), 0x42);
+});
+
+test('one MMIO window shows each CPU its own APIC', () => {
+  const { cpu0, cpu1 } = twoCpus();
+  const window = new ApicMmioWindow(cpu0.apic);
+  const id = new Uint8Array(4);
+  window.read(R.ID, id);
+  assert.equal(id[3], 0);
+  window.current = cpu1.apic;
+  window.read(R.ID, id);
+  assert.equal(id[3], 1);
+  window.write(R.TPR, Uint8Array.of(0x20, 0, 0, 0));
+  assert.equal(cpu1.rd(R.TPR), 0x20);
+  assert.equal(cpu0.rd(R.TPR), 0);
 });

@@ -4,6 +4,7 @@
  * lowest-priority arbitration, and the ICR's destination shorthands (SDM vol. 3, 10.6 "Issuing
  * Interprocessor Interrupts"). Delivery is immediate, so the ICR's delivery status is always idle.
  */
+import type { BusDevice } from '../bus/bus-device.js';
 import { ApicDelivery } from './lapic.js';
 import type { LocalApic } from './lapic.js';
 
@@ -78,5 +79,25 @@ export class ApicBus {
       if (shorthand !== SHORTHAND_ALL && apic === from) continue;
       apic.receive(mode, vector, level);
     }
+  }
+}
+
+/**
+ * The local APIC register page as one MMIO range for all processors: every CPU sees its own APIC
+ * at the same address, so the machine maps this window once and sets `current` to the APIC of
+ * the CPU it is about to run (accesses go to that CPU's registers).
+ */
+export class ApicMmioWindow implements BusDevice {
+  constructor(
+    /** The APIC of the processor now running; the machine switches it between CPUs. */
+    public current: LocalApic,
+  ) {}
+
+  read(offset: number, data: Uint8Array): void {
+    this.current.read(offset, data);
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    this.current.write(offset, data);
   }
 }

@@ -40,7 +40,7 @@ function pc() {
 test('power-on: the PIT tick reaches the BSP through the 8259A (LINT0 ExtINT), not the AP', () => {
   const s = pc();
   s.seabiosPic();
-  outb(s.pit, 3, 0x36); outb(s.pit, 0, 0); outb(s.pit, 0, 0);
+  outb(s.pit, 3, 0x34); outb(s.pit, 0, 0); outb(s.pit, 0, 0);
   assert.equal(s.pin0.hasInterrupt(), false);
   s.clock.now = s.pitTimer.deadline!;
   s.pit.onTimer(s.clock.now);
