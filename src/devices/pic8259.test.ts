@@ -229,6 +229,20 @@ test('ICW1 clears IMR/ISR and forgets latched edges; a line still high needs a n
   assert.equal(pic.acknowledge(), 0x31);
 });
 
+test('reset keeps the input levels: a level line still asserted requests again once ELCR says level', () => {
+  const pic = new Pic8259Pair();
+  let io = linuxInit(pic);
+  io.out(0x4d1, 0x08);
+  pic.setIrq(11, true);
+  pic.reset();
+  assert.equal(pic.hasInterrupt(), false);
+  io = linuxInit(pic);
+  io.out(0x21, 0x00); io.out(0xa1, 0x00);
+  assert.equal(pic.hasInterrupt(), false, 'edge after reset: no new edge yet');
+  io.out(0x4d1, 0x08);
+  assert.equal(pic.acknowledge(), 0x3b);
+});
+
 test('state round-trips and random port traffic never throws', () => {
   const pic = new Pic8259Pair();
   const io = seabiosInit(pic);

@@ -98,14 +98,16 @@ export class Pic8259 implements BusDevice {
     private readonly log: DeviceLog,
   ) {}
 
-  /** Power-on state. */
+  /** Power-on state; the input pins keep their levels (they belong to the devices driving them). */
   reset(): void {
-    this.initReset();
-    this.pins = 0;
-    this.irr = 0;
     this.elcr = 0;
+    this.levelMode = false;
+    this.initReset();
+    this.irr = 0;
     this.vectorBase = 0;
     this.initStep = 0;
+    this.single = false;
+    this.needIcw4 = false;
     this.icw3 = 0;
   }
 
@@ -378,7 +380,7 @@ export class Pic8259Pair {
     return vector;
   }
 
-  /** Power-on reset of both chips (all inputs low, ELCR edge). */
+  /** Power-on reset of both chips (ELCR all edge; input levels kept, so only new edges request). */
   reset(): void {
     this.slave.reset();
     this.master.reset();
