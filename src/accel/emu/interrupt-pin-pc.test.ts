@@ -94,6 +94,12 @@ test('APIC mode on the buses: IOAPIC pin 2 to CPU 1 by MMIO, APIC timer, INIT/SI
   m.mw(apic + 0x300, 0x4500);
   m.mw(apic + 0x300, 0x4610);
   assert.deepEqual(m.events, ['init1', 'sipi1:10']);
+  m.mw(0xfec00000, 0x18); // pin 4 (COM1), edge, to CPU 0
+  m.mw(0xfec00010, 0x34);
+  m.sys.routeIsaIrq(4, true);
+  assert.equal(m.sys.pins[0]!.hasInterrupt(), false, 'the timer vector 0x40 in service outranks 0x34');
+  m.mw(apic + 0xb0, 0);
+  assert.equal(m.sys.pins[0]!.acknowledge(), 0x34);
   m.sys.reset();
   assert.equal(m.mr(apic + 0xf0), 0xff);
   m.mw(0xfec00000, 0x14);

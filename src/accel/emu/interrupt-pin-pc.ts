@@ -13,7 +13,7 @@ import { PIC_ELCR_PORT, PIC_MASTER_PORT, PIC_SLAVE_PORT, Pic8259Pair } from '../
 import { PORT61, PitPort61 } from '../../devices/pit-port61.js';
 import { PIT_PORT, PIT_PORT_COUNT, Pit8254 } from '../../devices/pit8254.js';
 import type { Clock, DeviceLog, DeviceTimer } from '../../devices/scheduler.js';
-import { EmuApicInterruptPin, pcGsiLines } from './interrupt-pin.js';
+import { EmuApicInterruptPin, pcGsiLines, routeIsaIrq } from './interrupt-pin.js';
 
 /** What the machine gives the interrupt system. */
 export interface PcInterruptSystemOptions {
@@ -54,6 +54,8 @@ export interface PcInterruptSystem {
   readonly apicWindow: ApicMmioWindow;
   /** Lines for GSIs 0-23 (ISA IRQ n = GSI n): what `isaIrq(n)` and PCI PIRQ routing give devices. */
   readonly gsi: readonly IrqLine[];
+  /** Drives GSI `gsi` (ISA IRQ n to PIC n and IOAPIC pin n, IRQ0 to pin 2). */
+  routeIsaIrq(gsi: number, level: boolean): void;
   /** Maps PIC, ELCR, PIT, port 0x61, IOAPIC and the APIC window. */
   map(pio: PioBus, mmio: MmioBus): void;
   /** Machine reset: every controller and timer to its power-on state. */
@@ -96,6 +98,7 @@ export function createPcInterruptSystem(o: PcInterruptSystemOptions): PcInterrup
   const apicWindow = new ApicMmioWindow(lapics[0]!);
   const system: PcInterruptSystem = {
     pic, pit, port61, ioapic, apicBus, lapics, pins, apicWindow, gsi,
+    routeIsaIrq: (n, level) => routeIsaIrq(pic, ioapic, n, level),
     map(pio: PioBus, mmio: MmioBus): void {
       pio.insert(PIC_MASTER_PORT, 2, 'pic-master', pic.master);
       pio.insert(PIC_SLAVE_PORT, 2, 'pic-slave', pic.slave);
