@@ -39,6 +39,13 @@ test('INIT-SIPI-SIPI as Linux sends it (physical) and as SeaBIOS sends it (all e
   assert.equal(cpu1.rd(R.SVR), 0xff, 'INIT put the AP APIC back in its reset state');
   assert.deepEqual(cpu0.events, []);
   cpu1.events.length = 0;
+  // SeaBIOS smp_setup: enable, LINT0 ExtINT level, LINT1 NMI level, then INIT and one SIPI to all others.
+  cpu0.wr(R.SVR, cpu0.rd(R.SVR) | 0x100);
+  cpu0.wr(R.LVT_LINT0, 0x8700);
+  cpu0.wr(R.LVT_LINT1, 0x8400);
+  assert.equal(cpu0.rd(R.LVT_LINT0), 0x8700);
+  assert.equal(cpu0.rd(R.LVT_LINT1), 0x8400);
+  assert.equal(cpu0.apic.acceptsPicInterrupt(), true);
   cpu0.wr(R.ICR_LOW, 0x000c4500);
   cpu0.wr(R.ICR_LOW, 0x000c4600 | 0x9f);
   assert.deepEqual(cpu1.events, ['init', 'sipi:9f']);
