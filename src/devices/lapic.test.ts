@@ -227,6 +227,11 @@ test('IA32_APIC_BASE: reserved and x2APIC bits fault, relocation is reported, cl
   assert.equal(apic.hasInterrupt(), false);
   apic.writeBaseMsr(APIC_DEFAULT_BASE | 0x900, 0);
   assert.equal(rd(R.SVR), 0xff, 'back in the reset state');
+  apic.writeBaseMsr(0xfed00900, 0);
+  apic.reset();
+  assert.equal(apic.readBaseMsr(), 0xfee00900);
+  apic.reset();
+  assert.deepEqual(moves, [0xfed00000, 0xfee00000, 0xfed00000, 0xfee00000], 'reset moves the page back once');
 });
 
 test('state round-trips through JSON', () => {

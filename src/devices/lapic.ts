@@ -166,7 +166,7 @@ export class LocalApic implements BusDevice {
 
   /** Power-on/RESET: registers to their reset values, APIC globally enabled at 0xFEE00000. */
   reset(): void {
-    const oldBase = this.base & ~0xfff;
+    const oldBase = (this.base & ~0xfff) >>> 0;
     this.id = this.options.id & 0xff;
     this.base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (this.options.bsp ? APIC_BASE_BSP : 0);
     this.resetRegisters();
@@ -188,7 +188,7 @@ export class LocalApic implements BusDevice {
     this.icrHigh = 0;
     this.lvt.fill(LVT_MASKED);
     // As QEMU and KVM: the BSP's LINT0 is ExtINT and unmasked, so the 8259A reaches the CPU.
-    if (this.options.bsp) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
+    if ((this.base & APIC_BASE_BSP) !== 0) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
     this.timerCounter.start(0, this.options.clock());
     this.timerCounter.divideConfig = 0;
     this.nmiPending = false;
