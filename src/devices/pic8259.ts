@@ -127,12 +127,12 @@ export class Pic8259 implements BusDevice {
   }
 
   /**
-   * Inputs whose request follows the pin: level triggered by ICW1 LTIM or the ELCR, and on the
-   * master the cascade input, which mirrors the slave's INT output (so a slave in auto-EOI mode
-   * with a second request pending is not lost waiting for a new edge).
+   * Inputs whose request follows the pin: level triggered by ICW1 LTIM or the ELCR. The master's
+   * cascade input is edge triggered (PIIX3 fixes ELCR bit 2 at 0), as on a real PC and in QEMU:
+   * a request latched there whose slave request vanished gives the spurious IRQ15 vector.
    */
   levelMask(): number {
-    return (this.levelMode ? 0xff : this.elcr) | (this.isMaster ? 1 << PIC_CASCADE_IRQ : 0);
+    return this.levelMode ? 0xff : this.elcr;
   }
 
   /** Drives input pin `irq` (0-7). */
