@@ -192,9 +192,13 @@ test('special mask mode lets a lower request in while the masked level is in ser
   io.out(0x21, 0x02);
   io.out(0x20, 0x68); // set special mask
   assert.equal(pic.acknowledge(), 0x35);
+  pic.irqLines[6]!.pulse();
+  assert.equal(pic.hasInterrupt(), false, 'IRQ5 in service and unmasked still holds back IRQ6');
+  io.out(0x21, 0x22);
+  assert.equal(pic.acknowledge(), 0x36, 'masked, it no longer does');
   io.out(0x20, 0x48); // reset special mask
   io.out(0x20, 0x0b);
-  assert.equal(io.in(0x20), 0x22);
+  assert.equal(io.in(0x20), 0x62);
 });
 
 test('special fully nested mode: a higher slave request passes the master cascade in service', () => {

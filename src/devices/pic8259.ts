@@ -149,17 +149,20 @@ export class Pic8259 implements BusDevice {
     this.update();
   }
 
-  /** The input that would be signalled now, or -1. */
+  /**
+   * The input that would be signalled now, or -1: the highest-priority unmasked request above
+   * every level in service. In special mask mode a masked level in service no longer holds back
+   * lower levels (the datasheet's priority cell gates the in-service inhibit with the mask bit;
+   * QEMU resolves it the same way).
+   */
   highestRequest(): number {
-    const pending = this.irr & ~this.imr;
-    const p = priorityOf(pending & (this.specialMask ? ~this.isr : 0xff), this.priorityAdd);
+    const p = priorityOf(this.irr & ~this.imr, this.priorityAdd);
     if (p === 8) return -1;
-    if (!this.specialMask) {
-      let inService = this.isr;
-      // Special fully nested mode: the slave's further requests may interrupt its own service.
-      if (this.specialFullyNested && this.isMaster) inService &= ~(1 << PIC_CASCADE_IRQ);
-      if (p >= priorityOf(inService, this.priorityAdd)) return -1;
-    }
+    let inService = this.isr;
+    if (this.specialMask) inService &= ~this.imr;
+    // Special fully nested mode: the slave's further requests may interrupt its own service.
+    if (this.specialFullyNested && this.isMaster) inService &= ~(1 << PIC_CASCADE_IRQ);
+    if (p >= priorityOf(inService, this.priorityAdd)) return -1;
     return (p + this.priorityAdd) & 7;
   }
 
