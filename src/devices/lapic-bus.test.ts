@@ -91,6 +91,9 @@ test('lowest priority goes to the processor with the lowest TPR', () => {
   bus.deliver(0xff, false, 1, 0x42, false);
   cpu0.wr(R.TPR, 0);
   assert.equal(cpu0.apic.acknowledge(), 0x42);
+  cpu0.wr(R.SVR, 0xff);
+  bus.deliver(0xff, false, 1, 0x53, false);
+  assert.equal(cpu1.apic.acknowledge(), 0x53, 'a software-disabled APIC takes no part in the arbitration');
 });
 
 test('one MMIO window shows each CPU its own APIC', () => {

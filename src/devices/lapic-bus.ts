@@ -40,11 +40,14 @@ export class ApicBus {
     }
   }
 
-  /** The matching APIC with the lowest priority class (the first on ties), or undefined. */
+  /**
+   * The matching, software-enabled APIC with the lowest priority class (the first on ties), or
+   * undefined: a disabled APIC would only drop the message.
+   */
   private lowestPriority(dest: number, logical: boolean): LocalApic | undefined {
     let best: LocalApic | undefined;
     for (const apic of this.apics) {
-      if (!apic.matches(dest, logical)) continue;
+      if (!apic.matches(dest, logical) || !apic.softwareEnabled) continue;
       if (best === undefined || apic.arbitrationPriority() < best.arbitrationPriority()) best = apic;
     }
     return best;
@@ -69,7 +72,7 @@ export class ApicBus {
     if (mode === ApicDelivery.LOWEST) {
       let best: LocalApic | undefined;
       for (const apic of this.apics) {
-        if (!apic.hardwareEnabled || (shorthand !== SHORTHAND_ALL && apic === from)) continue;
+        if (!apic.hardwareEnabled || !apic.softwareEnabled || (shorthand !== SHORTHAND_ALL && apic === from)) continue;
         if (best === undefined || apic.arbitrationPriority() < best.arbitrationPriority()) best = apic;
       }
       best?.receive(mode, vector, level);
