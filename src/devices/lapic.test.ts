@@ -170,6 +170,39 @@ test('timer periodic: reloads every period, late callbacks coalesce, masked time
   assert.equal(timer.deadline, undefined, 'initial count 0 stops the timer');
 });
 
+test('TSC-deadline mode (when offered): fires once at the deadline, TMICT ignored, mode changes disarm', () => {
+  const { apic, clock, timer, rd, wr, fire } = apicHarness(0, { tscDeadline: true });
+  wr(R.SVR, 0x1ff);
+  wr(R.TIMER_DIVIDE, 0xb);
+  wr(R.TIMER_INITIAL, 5000);
+  wr(R.LVT_TIMER, 0x40000 | 0xec);
+  assert.equal(rd(R.LVT_TIMER), 0x400ec);
+  assert.equal(rd(R.TIMER_INITIAL), 0, 'entering TSC-deadline mode clears the count');
+  wr(R.TIMER_INITIAL, 1000);
+  assert.equal(rd(R.TIMER_CURRENT), 0, 'TMICT is ignored in TSC-deadline mode');
+  apic.writeTscDeadline(clock.now + 20_000);
+  assert.equal(apic.tscDeadlineArmed, true);
+  assert.equal(timer.deadline, clock.now + 20_000);
+  clock.advance(20_000);
+  fire();
+  assert.equal(apic.acknowledge(), 0xec);
+  assert.equal(apic.tscDeadlineArmed, false, 'IA32_TSC_DEADLINE reads 0 once it fired');
+  assert.equal(timer.deadline, undefined);
+  wr(R.EOI, 0);
+  apic.writeTscDeadline(clock.now - 1);
+  assert.equal(apic.acknowledge(), 0xec, 'a deadline in the past fires at once');
+  wr(R.EOI, 0);
+  apic.writeTscDeadline(clock.now + 1000);
+  wr(R.LVT_TIMER, 0xec);
+  assert.equal(apic.tscDeadlineArmed, false, 'leaving TSC-deadline mode disarms');
+  apic.writeTscDeadline(clock.now + 1000);
+  assert.equal(apic.tscDeadlineArmed, false, 'writes are ignored in one-shot mode');
+  const plain = apicHarness(0);
+  plain.wr(R.SVR, 0x1ff);
+  plain.wr(R.LVT_TIMER, 0x40000 | 0xec);
+  assert.equal(plain.rd(R.LVT_TIMER), 0xec, 'without the offer the mode bit is reserved');
+});
+
 test('Linux calibrate_APIC_clock: periodic, masked, divide 16, 0xFFFFFFFF/16, TMCCT falls 1 per 16 ns', () => {
   const { apic, clock, rd, wr, fire } = apicHarness(0);
   wr(R.SVR, 0x1ff);

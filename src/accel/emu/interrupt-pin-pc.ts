@@ -33,6 +33,8 @@ export interface PcInterruptSystemOptions {
   onApicBaseChange?: (cpu: number, base: number) => void;
   /** The speaker was switched on or off through port 0x61. */
   onSpeaker?: (on: boolean) => void;
+  /** The CPUs offer the TSC-deadline timer (CPUID.01H:ECX[24]); see LocalApic.writeTscDeadline. */
+  tscDeadline?: boolean;
   /** IOAPIC version register: 0x11 (default, as KVM's) or 0x20 (as QEMU's userspace IOAPIC). */
   ioapicVersion?: 0x11 | 0x20;
   /** Where ignored guest mistakes are reported. */
@@ -77,7 +79,7 @@ export function createPcInterruptSystem(o: PcInterruptSystemOptions): PcInterrup
     let apic: LocalApic | undefined;
     const timer = o.createTimer((now) => apic?.onTimer(now));
     apic = new LocalApic({
-      id: cpu, bsp: cpu === 0, clock: o.clock, timer,
+      id: cpu, bsp: cpu === 0, clock: o.clock, timer, tscDeadline: o.tscDeadline,
       sendIpi: apicBus.sendIpi.bind(apicBus),
       eoiBroadcast: (vector) => ioapic.eoi(vector),
       onInit: () => o.onInit?.(cpu),
