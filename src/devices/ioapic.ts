@@ -136,7 +136,7 @@ export class IoApic implements BusDevice {
     if (index === REG_VERSION) return this.version | ((IOAPIC_PINS - 1) << 16);
     const i = index - REG_REDIR;
     if (i >= 0 && i < 2 * IOAPIC_PINS) return (i & 1 ? this.high[i >> 1]! : this.low[i >> 1]!) >>> 0;
-    return 0;
+    return 0xffffffff; // no register there: all ones, as KVM's IOAPIC answers
   }
 
   private writeRegister(index: number, v: number): void {
