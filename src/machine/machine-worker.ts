@@ -1,6 +1,7 @@
 /**
- * Entry of the machine thread: vCPU 0 plus every device. It builds the KvmPcMachine from the
- * validated MachineConfig, runs it, and reports how it ended. Guest output goes to the main
+ * Entry of the machine thread: vCPU 0 plus every device. It builds the KvmPcMachine (or, with
+ * config.accel 'emu', the EmuPcMachine on the software CPU) from the validated MachineConfig,
+ * runs it, and reports how it ended. Guest output goes to the main
  * thread through byte rings; everything else through the control block and messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -9,6 +10,8 @@ import { TkvmError } from '../errors.js';
 import { RingWriter } from '../util/byte-ring.js';
 import type { MachineMessage } from './control.js';
 import { KvmPcMachine } from './kvm-pc.js';
+import { EmuPcMachine, formatEmuStats } from './emu-pc.js';
+import { loadEmuCpuParts } from './emu-cpu-loader.js';
 import type { IdeDriveSlot } from './pc-devices.js';
 
 interface MachineWorkerData {
@@ -26,7 +29,16 @@ const wd = workerData as MachineWorkerData;
 const port = parentPort!;
 const post = (m: MachineMessage): void => port.postMessage(m);
 
-function main(): void {
+/** The machine for the chosen accelerator (the main thread resolved 'auto' already). */
+async function createMachine(
+  outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+  debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+): Promise<KvmPcMachine | EmuPcMachine> {
+  if (wd.config.accel === 'emu') return new EmuPcMachine(wd.config, wd.ctl, port, await loadEmuCpuParts(), outputs, debugconOutputs, wd.ideDrives ?? []);
+  return new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
+}
+
+async function main(): Promise<void> {
   const sinkOf = (sab: SharedArrayBuffer | undefined): ((bytes: Uint8Array) => void) | undefined => {
     if (sab === undefined) return undefined;
     const ring = new RingWriter(sab);
@@ -34,11 +46,16 @@ function main(): void {
   };
   const outputs = wd.serialRings.map(sinkOf);
   const debugconOutputs = (wd.debugconRings ?? []).map(sinkOf);
-  let machine: KvmPcMachine | undefined;
+  let machine: KvmPcMachine | EmuPcMachine | undefined;
   let exit: { status: number; message?: string };
   try {
-    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
+    machine = await createMachine(outputs, debugconOutputs);
     exit = machine.run();
+    // TKVM_EMU_STATS=1: the software CPU's instruction rate, printed with the exit (a worker's own
+    // stderr is forwarded asynchronously and could be cut off when the thread ends).
+    if (machine instanceof EmuPcMachine && process.env.TKVM_EMU_STATS === '1') {
+      exit = { status: exit.status, message: [exit.message, formatEmuStats(machine.stats())].filter((m) => m !== undefined && m !== '').join('\ntkvm: ') };
+    }
   } catch (err) {
     // A bug in tkvm, not bad input: say so in one line; the stack only with TKVM_DEBUG=1.
     const detail = process.env.TKVM_DEBUG === '1' ? (err as Error).stack : (err as Error).message;
@@ -55,4 +72,4 @@ function main(): void {
   post({ type: 'exit', status: exit.status, message: exit.message });
 }
 
-main();
+void main();
