@@ -7,6 +7,9 @@ import type { IrqLine } from '../bus/bus-device.js';
 import type { MmioBus, PioBus } from '../bus/bus.js';
 import type { Clock, DeviceTimer } from '../devices/scheduler.js';
 import type { EmuInterruptPin } from '../accel/emu/contract.js';
+import { PIC_ELCR_PORT, PIC_MASTER_PORT, PIC_SLAVE_PORT, Pic8259Pair } from '../devices/pic8259.js';
+import { PIT_IRQ, PIT_PORT, PIT_PORT_COUNT, Pit8254 } from '../devices/pit8254.js';
+import { PORT61, PitPort61 } from '../devices/pit-port61.js';
 
 /** What the interrupt controllers need from the machine. */
 export interface EmuInterruptWiring {
@@ -65,13 +68,34 @@ export class EmuGsiLines {
 }
 
 /**
- * Builds the controllers. Until the TypeScript PIC/PIT/APIC land (issue 6, emu-intc), this is a
- * machine without interrupt controllers: lines are recorded, the CPU never sees an interrupt.
+ * Builds the controllers and maps their ports: the 8259A pair (0x20, 0xA0, ELCR 0x4D0) drives the
+ * CPU's INTR, the 8254 (0x40-0x43) drives ISA IRQ 0 and port 0x61 shows counter 2. The IOAPIC and
+ * local APIC (MMIO 0xFEC00000 / 0xFEE00000) join when they are merged; until then the PIC's INTR is
+ * the CPU's pin directly, as on a PC without an APIC.
  */
-export function createEmuInterrupts(_w: EmuInterruptWiring): EmuInterrupts {
+export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
+  const pic = new Pic8259Pair();
+  const setGsi = (gsi: number, level: boolean): void => {
+    if (gsi < 16) pic.setIrq(gsi, level);
+  };
+  const pit = new Pit8254({
+    irq0: { set: (level) => setGsi(PIT_IRQ, level), pulse: () => { setGsi(PIT_IRQ, true); setGsi(PIT_IRQ, false); } },
+    clock: w.clock,
+    timer: w.createTimer((now) => pit.onTimer(now)),
+  });
+  const port61 = new PitPort61({ pit, clock: w.clock });
+  w.pio.insert(PIC_MASTER_PORT, 2, 'pic-master', pic.master);
+  w.pio.insert(PIC_SLAVE_PORT, 2, 'pic-slave', pic.slave);
+  w.pio.insert(PIC_ELCR_PORT, 2, 'pic-elcr', pic.elcr);
+  w.pio.insert(PIT_PORT, PIT_PORT_COUNT, 'pit', pit);
+  w.pio.insert(PORT61, 1, 'port61', port61);
   return {
-    setGsi: () => undefined,
-    pin: { hasInterrupt: () => false, acknowledge: () => -1 },
-    reset: () => undefined,
+    setGsi,
+    pin: pic,
+    reset: () => {
+      pic.reset();
+      pit.reset();
+      port61.reset();
+    },
   };
 }
