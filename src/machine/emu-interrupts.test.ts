@@ -7,11 +7,15 @@ import { EmuGsiLines, createEmuInterrupts } from './emu-interrupts.js';
 function setup(): { pio: PioBus; clock: ManualClock; timer: RecordingTimer; fire: (now: number) => void; lines: EmuGsiLines; irqs: ReturnType<typeof createEmuInterrupts> } {
   const pio = new PioBus();
   const clock = new ManualClock();
-  const timer = new RecordingTimer();
-  let fire: (now: number) => void = () => undefined;
-  const irqs = createEmuInterrupts({ pio, mmio: new MmioBus(), clock: clock.clock, createTimer: (f) => ((fire = f), timer) });
+  const timers: Array<{ timer: RecordingTimer; fire: (now: number) => void }> = [];
+  const irqs = createEmuInterrupts({ pio, mmio: new MmioBus(), clock: clock.clock, createTimer: (fire) => {
+    const timer = new RecordingTimer();
+    timers.push({ timer, fire });
+    return timer;
+  } });
+  const { timer, fire } = timers[timers.length - 1]!; // the PIT's, created after the local APIC's
   const lines = new EmuGsiLines();
-  return { pio, clock, timer, fire: (now) => fire(now), lines, irqs };
+  return { pio, clock, timer, fire, lines, irqs };
 }
 
 /** SeaBIOS's PIC set-up: vectors 0x08 and 0x70, slave on IR2, everything but the cascade masked. */
@@ -38,7 +42,7 @@ test('ISA IRQ lines reach the CPU pin through the 8259A pair, master and slave v
   assert.equal(irqs.pin.acknowledge(), 0x76);
 });
 
-test('PIT counter 0 raises IRQ 0 on the machine timer; port 0x61 is mapped', () => {
+test('PIT counter 0 raises IRQ 0 on the machine timer, through the PIC and LINT0 at power-on; port 0x61 is mapped', () => {
   const { pio, clock, timer, fire, lines, irqs } = setup();
   lines.attach(irqs);
   initPics(pio, 0xfe);

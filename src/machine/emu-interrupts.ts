@@ -1,7 +1,8 @@
 /**
  * The interrupt controllers and timers of the pc machine on the software CPU (KVM has them in the
- * kernel): the 8259A pair, the 8254 PIT with port 0x61, the IOAPIC and the local APIC, wired to
- * the ISA IRQ lines (GSIs) the devices drive and to the CPU's INTR pin.
+ * kernel; src/devices and src/accel/emu/interrupt-pin.ts implement them): the 8259A pair, the 8254
+ * PIT with port 0x61, the IOAPIC and the local APIC, wired to the ISA IRQ lines (GSIs) the devices
+ * drive and to the CPU's INTR pin.
  */
 import type { IrqLine } from '../bus/bus-device.js';
 import type { MmioBus, PioBus } from '../bus/bus.js';
@@ -10,6 +11,10 @@ import type { EmuInterruptPin } from '../accel/emu/contract.js';
 import { PIC_ELCR_PORT, PIC_MASTER_PORT, PIC_SLAVE_PORT, Pic8259Pair } from '../devices/pic8259.js';
 import { PIT_IRQ, PIT_PORT, PIT_PORT_COUNT, Pit8254 } from '../devices/pit8254.js';
 import { PORT61, PitPort61 } from '../devices/pit-port61.js';
+import { IOAPIC_BASE, IOAPIC_WINDOW_SIZE, IoApic } from '../devices/ioapic.js';
+import { APIC_DEFAULT_BASE, APIC_WINDOW_SIZE, LocalApic } from '../devices/lapic.js';
+import { ApicBus } from '../devices/lapic-bus.js';
+import { EmuApicInterruptPin, routeIsaIrq } from '../accel/emu/interrupt-pin.js';
 
 /** What the interrupt controllers need from the machine. */
 export interface EmuInterruptWiring {
@@ -68,16 +73,25 @@ export class EmuGsiLines {
 }
 
 /**
- * Builds the controllers and maps their ports: the 8259A pair (0x20, 0xA0, ELCR 0x4D0) drives the
- * CPU's INTR, the 8254 (0x40-0x43) drives ISA IRQ 0 and port 0x61 shows counter 2. The IOAPIC and
- * local APIC (MMIO 0xFEC00000 / 0xFEE00000) join when they are merged; until then the PIC's INTR is
- * the CPU's pin directly, as on a PC without an APIC.
+ * Builds the controllers and maps them: the 8259A pair (0x20, 0xA0, ELCR 0x4D0), the 8254
+ * (0x40-0x43) on GSI 0 with port 0x61, the IOAPIC at 0xFEC00000 and the boot processor's local
+ * APIC at 0xFEE00000 (with its timer) on one APIC bus. GSIs follow the pc routing (routeIsaIrq);
+ * the CPU's pin takes the local APIC's interrupts first, then the PIC's through LINT0 (ExtINT).
  */
 export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
   const pic = new Pic8259Pair();
-  const setGsi = (gsi: number, level: boolean): void => {
-    if (gsi < 16) pic.setIrq(gsi, level);
-  };
+  const apicBus = new ApicBus();
+  const ioapic = new IoApic({ deliver: (dest, logical, mode, vector, level) => apicBus.deliver(dest, logical, mode, vector, level) });
+  const lapic = new LocalApic({
+    id: 0,
+    bsp: true,
+    clock: w.clock,
+    timer: w.createTimer((now) => lapic.onTimer(now)),
+    sendIpi: (from, low, high) => apicBus.sendIpi(from, low, high),
+    eoiBroadcast: (vector) => ioapic.eoi(vector),
+  });
+  apicBus.add(lapic);
+  const setGsi = (gsi: number, level: boolean): void => routeIsaIrq(pic, ioapic, gsi, level);
   const pit = new Pit8254({
     irq0: { set: (level) => setGsi(PIT_IRQ, level), pulse: () => { setGsi(PIT_IRQ, true); setGsi(PIT_IRQ, false); } },
     clock: w.clock,
@@ -89,11 +103,15 @@ export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
   w.pio.insert(PIC_ELCR_PORT, 2, 'pic-elcr', pic.elcr);
   w.pio.insert(PIT_PORT, PIT_PORT_COUNT, 'pit', pit);
   w.pio.insert(PORT61, 1, 'port61', port61);
+  w.mmio.insert(IOAPIC_BASE, IOAPIC_WINDOW_SIZE, 'ioapic', ioapic);
+  w.mmio.insert(APIC_DEFAULT_BASE, APIC_WINDOW_SIZE, 'lapic', lapic);
   return {
     setGsi,
-    pin: pic,
+    pin: new EmuApicInterruptPin(lapic, pic),
     reset: () => {
       pic.reset();
+      ioapic.reset();
+      lapic.reset();
       pit.reset();
       port61.reset();
     },

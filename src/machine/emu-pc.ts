@@ -11,7 +11,8 @@ import { EmuPhysicalPages } from '../accel/emu/physical-memory.js';
 import { TkvmError } from '../errors.js';
 import { loadDirectKernel } from './direct-boot.js';
 import { emuBootState } from './emu-boot-state.js';
-import type { EmuCpuParts } from './emu-cpu-loader.js';
+import { createEmuCpu } from '../accel/emu/cpu/index.js';
+import { createFpuUnit } from '../accel/emu/fpu/index.js';
 import { EmuGsiLines, createEmuInterrupts, type EmuInterrupts } from './emu-interrupts.js';
 import { EmuPioPorts } from './emu-port-io.js';
 import { HostControl, StopLoop, type MachineExit } from './host-control.js';
@@ -48,7 +49,6 @@ export class EmuPcMachine {
     private readonly config: MachineConfig,
     ctl: Int32Array,
     port: MessagePort,
-    parts: EmuCpuParts,
     outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
     debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined> = [],
     ideDrives: ReadonlyArray<IdeDriveSlot | undefined> = [],
@@ -73,9 +73,9 @@ export class EmuPcMachine {
     this.memory = new EmuPhysicalPages(mmio);
     memoryMap.connect(this.memory);
     this.memory.observe(ram.memory);
-    this.cpu = parts.createEmuCpu(
+    this.cpu = createEmuCpu(
       { memory: this.memory, io: new EmuPioPorts(pio), interrupts: this.interrupts.pin, apicId: 0, cpus: config.cpus, clockNs: monotonicNs },
-      parts.createFpuUnit?.(),
+      createFpuUnit(),
     );
     this.control = new HostControl(ctl, port, () => this.board);
     this.powerOn();

@@ -11,7 +11,6 @@ import { RingWriter } from '../util/byte-ring.js';
 import type { MachineMessage } from './control.js';
 import { KvmPcMachine } from './kvm-pc.js';
 import { EmuPcMachine, formatEmuStats } from './emu-pc.js';
-import { loadEmuCpuParts } from './emu-cpu-loader.js';
 import type { IdeDriveSlot } from './pc-devices.js';
 
 interface MachineWorkerData {
@@ -30,15 +29,15 @@ const port = parentPort!;
 const post = (m: MachineMessage): void => port.postMessage(m);
 
 /** The machine for the chosen accelerator (the main thread resolved 'auto' already). */
-async function createMachine(
+function createMachine(
   outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
   debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
-): Promise<KvmPcMachine | EmuPcMachine> {
-  if (wd.config.accel === 'emu') return new EmuPcMachine(wd.config, wd.ctl, port, await loadEmuCpuParts(), outputs, debugconOutputs, wd.ideDrives ?? []);
+): KvmPcMachine | EmuPcMachine {
+  if (wd.config.accel === 'emu') return new EmuPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
   return new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const sinkOf = (sab: SharedArrayBuffer | undefined): ((bytes: Uint8Array) => void) | undefined => {
     if (sab === undefined) return undefined;
     const ring = new RingWriter(sab);
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
   let machine: KvmPcMachine | EmuPcMachine | undefined;
   let exit: { status: number; message?: string };
   try {
-    machine = await createMachine(outputs, debugconOutputs);
+    machine = createMachine(outputs, debugconOutputs);
     exit = machine.run();
     // TKVM_EMU_STATS=1: the software CPU's instruction rate, printed with the exit (a worker's own
     // stderr is forwarded asynchronously and could be cut off when the thread ends).
@@ -72,4 +71,4 @@ async function main(): Promise<void> {
   post({ type: 'exit', status: exit.status, message: exit.message });
 }
 
-void main();
+main();

@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TKVM, runProcess } from '../helpers/process.js';
 import { quitQmpVm, startQmpVm, typeKeys, waitForScreen } from '../helpers/qmp-vm.js';
-import { emuCoreMissing } from './tiny-bios.test-util.js';
 
 const BIOS = '/usr/share/seabios/bios-256k.bin';
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const HANG_GUARD_MS = 500_000;
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-emu-firmware-'));
 
-const coreSkip = emuCoreMissing();
-const biosSkip = coreSkip || (existsSync(BIOS) ? false : `${BIOS} absent (Debian package seabios)`);
+const biosSkip = (existsSync(BIOS) ? false : `${BIOS} absent (Debian package seabios)`);
 const grubSkip = biosSkip || (existsSync(GRUB_ISO) ? false : `${GRUB_ISO} absent (Debian package grub-rescue-pc; scripts/setup.sh installs it)`);
 
 test('SeaBIOS on the software CPU prints its banner on the serial console (-accel emu -nographic)', { skip: biosSkip }, async () => {

@@ -1,9 +1,9 @@
 // Builds the tiny hand-made BIOS (tiny-bios.S) with binutils into a temporary directory.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, TKVM } from '../helpers/process.js';
+import { REPO_ROOT } from '../helpers/process.js';
 
 /** The assembly source, in the repository (tests run from dist/). */
 export const TINY_BIOS_SOURCE = path.join(REPO_ROOT, 'test/emu-boot/tiny-bios.S');
@@ -36,11 +36,3 @@ export function outputLines(text: string): string[] {
   return text.replace(/\r/g, '').split('\n').filter((l) => l !== '');
 }
 
-/**
- * Why the software CPU cannot run guests yet (its core is not merged on this branch), or false
- * when tkvm -accel emu starts: asked of tkvm itself, as `tkvm bench` does.
- */
-export function emuCoreMissing(): string | false {
-  const r = spawnSync(TKVM, ['-accel', 'emu', '-no-reboot', '-nographic', '-bios', buildTinyBios(), '-m', '64'], { encoding: 'utf8', timeout: 600_000 });
-  return /not built yet/.test(r.stderr ?? '') ? 'the software CPU core (emu-core) is not merged yet' : false;
-}
