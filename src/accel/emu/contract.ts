@@ -51,6 +51,10 @@ export interface EmuInterruptPin {
   acknowledge(): number;
   /** Optional NMI latch: true once per NMI. */
   takeNmi?(): boolean;
+  /** Optional, when the CPU has a local APIC: RDMSR IA32_APIC_BASE (0x1B), low dword (the high one is 0). */
+  readApicBaseMsr?(): number;
+  /** Optional: WRMSR IA32_APIC_BASE with EDX:EAX = hi:lo; false when the CPU must raise #GP(0). */
+  writeApicBaseMsr?(lo: number, hi: number): boolean;
 }
 
 /** One segment register's visible and hidden parts (the kvm_segment shape, 32-bit numbers). */
