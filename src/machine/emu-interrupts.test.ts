@@ -3,19 +3,21 @@ import assert from 'node:assert/strict';
 import { MmioBus, PioBus } from '../bus/bus.js';
 import { ManualClock, RecordingTimer } from '../devices/scheduler.js';
 import { EmuGsiLines, createEmuInterrupts } from './emu-interrupts.js';
+import { APIC_VERSION } from '../devices/lapic.js';
 
-function setup(): { pio: PioBus; clock: ManualClock; timer: RecordingTimer; fire: (now: number) => void; lines: EmuGsiLines; irqs: ReturnType<typeof createEmuInterrupts> } {
+function setup(): { pio: PioBus; mmio: MmioBus; clock: ManualClock; timer: RecordingTimer; fire: (now: number) => void; lines: EmuGsiLines; irqs: ReturnType<typeof createEmuInterrupts> } {
   const pio = new PioBus();
+  const mmio = new MmioBus();
   const clock = new ManualClock();
   const timers: Array<{ timer: RecordingTimer; fire: (now: number) => void }> = [];
-  const irqs = createEmuInterrupts({ pio, mmio: new MmioBus(), clock: clock.clock, createTimer: (fire) => {
+  const irqs = createEmuInterrupts({ pio, mmio, clock: clock.clock, createTimer: (fire) => {
     const timer = new RecordingTimer();
     timers.push({ timer, fire });
     return timer;
   } });
   const { timer, fire } = timers[timers.length - 1]!; // the PIT's, created after the local APIC's
   const lines = new EmuGsiLines();
-  return { pio, clock, timer, fire, lines, irqs };
+  return { pio, mmio, clock, timer, fire, lines, irqs };
 }
 
 /** SeaBIOS's PIC set-up: vectors 0x08 and 0x70, slave on IR2, everything but the cascade masked. */
@@ -57,4 +59,17 @@ test('PIT counter 0 raises IRQ 0 on the machine timer, through the PIC and LINT0
   const p61 = new Uint8Array(1);
   pio.read(0x61, p61);
   assert.equal(p61[0]! & 0xc0, 0);
+});
+
+test('the local APIC page is at 0xFEE00000 and follows IA32_APIC_BASE when the guest moves it', () => {
+  const { mmio, irqs } = setup();
+  const version = (base: number): number => {
+    const d = new Uint8Array(4);
+    mmio.read(base + 0x30, d);
+    return new DataView(d.buffer).getUint32(0, true);
+  };
+  assert.equal(version(0xfee0_0000), APIC_VERSION);
+  assert.ok(irqs.pin.writeApicBaseMsr!(0xfed0_0900, 0)); // BSP, enabled, at 0xFED00000
+  assert.equal(version(0xfed0_0000), APIC_VERSION);
+  assert.equal(version(0xfee0_0000), 0xffffffff);
 });

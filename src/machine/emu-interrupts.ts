@@ -5,16 +5,11 @@
  * drive and to the CPU's INTR pin.
  */
 import type { IrqLine } from '../bus/bus-device.js';
-import type { MmioBus, PioBus } from '../bus/bus.js';
+import { BusError, type MmioBus, type PioBus } from '../bus/bus.js';
 import type { Clock, DeviceTimer } from '../devices/scheduler.js';
 import type { EmuInterruptPin } from '../accel/emu/contract.js';
-import { PIC_ELCR_PORT, PIC_MASTER_PORT, PIC_SLAVE_PORT, Pic8259Pair } from '../devices/pic8259.js';
-import { PIT_IRQ, PIT_PORT, PIT_PORT_COUNT, Pit8254 } from '../devices/pit8254.js';
-import { PORT61, PitPort61 } from '../devices/pit-port61.js';
-import { IOAPIC_BASE, IOAPIC_WINDOW_SIZE, IoApic } from '../devices/ioapic.js';
-import { APIC_DEFAULT_BASE, APIC_WINDOW_SIZE, LocalApic } from '../devices/lapic.js';
-import { ApicBus } from '../devices/lapic-bus.js';
-import { EmuApicInterruptPin, routeIsaIrq } from '../accel/emu/interrupt-pin.js';
+import { createPcInterruptSystem } from '../accel/emu/interrupt-pin-pc.js';
+import { APIC_DEFAULT_BASE, APIC_WINDOW_SIZE } from '../devices/lapic.js';
 
 /** What the interrupt controllers need from the machine. */
 export interface EmuInterruptWiring {
@@ -73,47 +68,34 @@ export class EmuGsiLines {
 }
 
 /**
- * Builds the controllers and maps them: the 8259A pair (0x20, 0xA0, ELCR 0x4D0), the 8254
- * (0x40-0x43) on GSI 0 with port 0x61, the IOAPIC at 0xFEC00000 and the boot processor's local
- * APIC at 0xFEE00000 (with its timer) on one APIC bus. GSIs follow the pc routing (routeIsaIrq);
- * the CPU's pin takes the local APIC's interrupts first, then the PIC's through LINT0 (ExtINT).
+ * Builds the pc's interrupt system (createPcInterruptSystem: the 8259A pair with the ELCR, the
+ * 8254 with port 0x61, the IOAPIC and the boot processor's local APIC on one APIC bus) and maps it
+ * on the machine's buses. A guest that moves its APIC page (IA32_APIC_BASE) gets the window moved;
+ * a move onto another device is refused with a line on stderr and the window stays where it was.
  */
 export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
-  const pic = new Pic8259Pair();
-  const apicBus = new ApicBus();
-  const ioapic = new IoApic({ deliver: (dest, logical, mode, vector, level) => apicBus.deliver(dest, logical, mode, vector, level) });
-  const lapic = new LocalApic({
-    id: 0,
-    bsp: true,
+  let apicBase = APIC_DEFAULT_BASE;
+  const system = createPcInterruptSystem({
+    cpus: 1,
     clock: w.clock,
-    timer: w.createTimer((now) => lapic.onTimer(now)),
-    sendIpi: (from, low, high) => apicBus.sendIpi(from, low, high),
-    eoiBroadcast: (vector) => ioapic.eoi(vector),
-  });
-  apicBus.add(lapic);
-  const setGsi = (gsi: number, level: boolean): void => routeIsaIrq(pic, ioapic, gsi, level);
-  const pit = new Pit8254({
-    irq0: { set: (level) => setGsi(PIT_IRQ, level), pulse: () => { setGsi(PIT_IRQ, true); setGsi(PIT_IRQ, false); } },
-    clock: w.clock,
-    timer: w.createTimer((now) => pit.onTimer(now)),
-  });
-  const port61 = new PitPort61({ pit, clock: w.clock });
-  w.pio.insert(PIC_MASTER_PORT, 2, 'pic-master', pic.master);
-  w.pio.insert(PIC_SLAVE_PORT, 2, 'pic-slave', pic.slave);
-  w.pio.insert(PIC_ELCR_PORT, 2, 'pic-elcr', pic.elcr);
-  w.pio.insert(PIT_PORT, PIT_PORT_COUNT, 'pit', pit);
-  w.pio.insert(PORT61, 1, 'port61', port61);
-  w.mmio.insert(IOAPIC_BASE, IOAPIC_WINDOW_SIZE, 'ioapic', ioapic);
-  w.mmio.insert(APIC_DEFAULT_BASE, APIC_WINDOW_SIZE, 'lapic', lapic);
-  return {
-    setGsi,
-    pin: new EmuApicInterruptPin(lapic, pic),
-    reset: () => {
-      pic.reset();
-      ioapic.reset();
-      lapic.reset();
-      pit.reset();
-      port61.reset();
+    createTimer: w.createTimer,
+    onApicBaseChange: (_cpu, base) => {
+      if (base === apicBase) return;
+      w.mmio.remove(apicBase);
+      try {
+        w.mmio.insert(base, APIC_WINDOW_SIZE, 'lapic', system.apicWindow);
+        apicBase = base;
+      } catch (err) {
+        if (!(err instanceof BusError)) throw err;
+        w.mmio.insert(apicBase, APIC_WINDOW_SIZE, 'lapic', system.apicWindow);
+        process.stderr.write(`tkvm: the guest moved its local APIC onto another device at 0x${base.toString(16)}; it stays at 0x${apicBase.toString(16)}\n`);
+      }
     },
+  });
+  system.map(w.pio, w.mmio);
+  return {
+    setGsi: (gsi, level) => system.routeIsaIrq(gsi, level),
+    pin: system.pins[0]!,
+    reset: () => system.reset(),
   };
 }

@@ -85,6 +85,7 @@ export class KvmPcMachine {
     this.devices = board.devices;
     this.platform = board.platform;
     this.pcDevices = board.pcDevices;
+    this.scheduleTimers(); // timers armed while the board was built (devices was not set yet)
     this.control = new HostControl(ctl, port, () => ({ devices: this.devices, pcDevices: this.pcDevices }), {
       onResume: () => this.aps.resume(),
       serveAps: () => this.serveAps(),
