@@ -91,6 +91,8 @@ export class Core {
   faultCode = -1;
   /** How the pending exception is delivered: 2 (exception/hardware) unless a trap instruction said 1 (INT3/INTO, DPL-checked). */
   faultKind = 2;
+  /** The event being delivered is a fault: its pushed EFLAGS image has RF set. */
+  faultRf = false;
   /** A single-step #DB trap is due after the instruction just executed. */
   trapPending = false;
   nmiPending = false;

@@ -7,12 +7,16 @@
 import type { Core } from './core.js';
 import { alu } from './alu.js';
 import { condition, lazyIncDec } from './flags.js';
-import { I_LOCK, I_OSZ32, I_REP, I_REPNE, R_IMM, R_INFO, R_MODRM, R_OP } from './decoder.js';
-import { pop, push } from './operands.js';
+import { I_ASZ32, I_LOCK, I_OSZ32, I_REP, I_REPNE, I_SEG_SHIFT, R_DISP, R_IMM, R_INFO, R_MEM, R_MODRM, R_OP } from './decoder.js';
+import { CS, GP } from './constants.js';
+import { raise } from './core.js';
+import { rd32, rd8, wr32 } from './linear.js';
+import { pop, push, segRead, segWrite, setSp, sp } from './operands.js';
 import { nearJump } from './exec-main.js';
 
 /** Fast-form kinds (low byte of R_FAST); operands in bits 8-12 (dst), 16-20 (src), 24-26 (ALU op). */
-export const F_MOV_RR = 1, F_ALU_RR = 2, F_ALU_RI = 3, F_INC = 4, F_DEC = 5, F_PUSH = 6, F_POP = 7, F_JCC = 8, F_MOV_RI = 9;
+export const F_MOV_RR = 1, F_ALU_RR = 2, F_ALU_RI = 3, F_INC = 4, F_DEC = 5, F_PUSH = 6, F_POP = 7, F_JCC = 8, F_MOV_RI = 9,
+  F_LOAD = 10, F_STORE = 11, F_LEA = 12, F_MOVZX8 = 13, F_ALU_RM = 14, F_CALL = 15, F_RET = 16, F_PUSH_I = 17;
 
 /** The fast form of the instruction in rows[p..], or 0. */
 export function classifyFast(rows: Int32Array, p: number): number {
@@ -22,6 +26,17 @@ export function classifyFast(rows: Int32Array, p: number): number {
   if (op >= 0x180 && op <= 0x18f) return F_JCC | ((op & 15) << 8) | (1 << 16);
   if (!(info & I_OSZ32)) return 0;
   const reg = (modrm >>> 3) & 7, rm = modrm & 7;
+  if (op === 0xe8) return F_CALL;
+  if (op === 0xc3) return F_RET;
+  if (op === 0x68) return F_PUSH_I;
+  if (modrm < 0xc0 && info & I_ASZ32) {
+    // Memory forms with 32-bit addressing: the segment and address fields stay in the row.
+    if (op === 0x8b) return F_LOAD | (reg << 8);
+    if (op === 0x89) return F_STORE | (reg << 8);
+    if (op === 0x8d) return F_LEA | (reg << 8);
+    if (op === 0x1b6) return F_MOVZX8 | (reg << 8);
+    if (op < 0x40 && (op & 7) === 3) return F_ALU_RM | (reg << 8) | ((op >>> 3) << 24);
+  }
   if (modrm >= 0xc0) {
     if (op === 0x89) return F_MOV_RR | (rm << 8) | (reg << 16);
     if (op === 0x8b) return F_MOV_RR | (reg << 8) | (rm << 16);
@@ -37,6 +52,12 @@ export function classifyFast(rows: Int32Array, p: number): number {
   if (op >= 0x58 && op <= 0x5f) return F_POP | ((op & 7) << 8);
   if (op >= 0xb8 && op <= 0xbf) return F_MOV_RI | ((op & 7) << 8);
   return 0;
+}
+
+/** The 32-bit effective address of a row's memory operand. */
+function rowEa(r: Uint32Array, rows: Int32Array, p: number): number {
+  const m = rows[p + R_MEM]!;
+  return (r[m & 0x1f]! + (r[(m >>> 8) & 0x1f]! << ((m >>> 16) & 3)) + rows[p + R_DISP]!) >>> 0;
 }
 
 /** Executes a fast form; c.eip/c.nextEip are set by the caller. */
@@ -65,6 +86,31 @@ export function execFast(c: Core, f: number, rows: Int32Array, p: number): void 
     case F_PUSH: c.osz = 4; push(c, 4, r[d]!); return;
     case F_POP: { c.osz = 4; const v = pop(c, 4); r[d] = v; return; }
     case F_MOV_RI: r[d] = rows[p + R_IMM]!; return;
+    case F_LOAD: r[d] = rd32(c, segRead(c, (rows[p + R_INFO]! >>> I_SEG_SHIFT) & 7, rowEa(r, rows, p), 4)); return;
+    case F_STORE: wr32(c, segWrite(c, (rows[p + R_INFO]! >>> I_SEG_SHIFT) & 7, rowEa(r, rows, p), 4), r[d]!); return;
+    case F_LEA: r[d] = rowEa(r, rows, p); return;
+    case F_MOVZX8: r[d] = rd8(c, segRead(c, (rows[p + R_INFO]! >>> I_SEG_SHIFT) & 7, rowEa(r, rows, p), 1)); return;
+    case F_ALU_RM: {
+      const n = f >>> 24;
+      const b = rd32(c, segRead(c, (rows[p + R_INFO]! >>> I_SEG_SHIFT) & 7, rowEa(r, rows, p), 4));
+      const v = alu(c, n, r[d]!, b, 4);
+      if (n !== 7) r[d] = v;
+      return;
+    }
+    case F_CALL: {
+      const t = (c.nextEip + rows[p + R_IMM]!) >>> 0;
+      if (t > c.segLimit[CS]!) raise(c, GP, 0);
+      push(c, 4, c.nextEip);
+      c.nextEip = t;
+      return;
+    }
+    case F_RET: {
+      const t = pop(c, 4);
+      if (t > c.segLimit[CS]!) { setSp(c, sp(c) - 4); raise(c, GP, 0); }
+      c.nextEip = t;
+      return;
+    }
+    case F_PUSH_I: push(c, 4, rows[p + R_IMM]!); return;
     default: {
       if (!condition(c, d)) return;
       const info = rows[p + R_INFO]!;

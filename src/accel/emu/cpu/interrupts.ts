@@ -76,7 +76,8 @@ export function deliver(c: Core, vector: number, code: number, returnEip: number
   const dpl = (hi >>> 13) & 3, type = (hi >>> 8) & 0xf;
   if (!(hi & 0x1000) || !(type & 8) || dpl > c.cpl) raise(c, GP, (sel & 0xfffc) | ext);
   if (!(hi & 0x8000)) raise(c, NP, (sel & 0xfffc) | ext);
-  const flags = getFlags(c);
+  // Faults push EFLAGS with RF set (P6 and later), so that the restarted instruction does not re-trigger a breakpoint.
+  const flags = getFlags(c) | (c.faultRf ? RF : 0);
   const fromV86 = (flags & VM) !== 0;
   const limit = ((lo & 0xffff) | (hi & 0xf0000)) * (hi & 0x800000 ? 4096 : 1) + (hi & 0x800000 ? 4095 : 0);
   if (offset > limit) raise(c, GP, ext);

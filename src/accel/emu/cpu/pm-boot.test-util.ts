@@ -2,6 +2,20 @@
 
 /** GNU-as source that switches to 32-bit protected mode and jumps to `pm_main` with flat segments, ESP 0x90000, the TSS loaded and IDT at 0x30000. */
 export const PM_PROLOGUE = `
+  .macro SETGATE handler, vector, type
+  mov $\\handler, %eax
+  mov $\\vector, %ecx
+  mov $\\type, %edx
+  call set_gate
+  .endm
+  .macro TO_RING3 target, eflags=0x2
+  push $0x23
+  push $0x70000
+  push $\\eflags
+  push $0x1b
+  push $\\target
+  iret
+  .endm
   .code16
   cli
   lgdt gdtr

@@ -5,22 +5,14 @@ import { PM_PROLOGUE } from './pm-boot.test-util.js';
 
 /** Sets the #PF handler (records error code in ESI, CR2 in EDI, halts) and the DPL3 INT 0x80 handler (caller CS in EDX, halts). */
 const HANDLERS = `
-  mov $pf_rec, %eax
-  mov $14, %ecx
-  mov $0x8e00, %edx
-  call set_gate
-  mov $gp_rec, %eax
-  mov $13, %ecx
-  mov $0x8e00, %edx
-  call set_gate
-  mov $int80, %eax
-  mov $0x80, %ecx
-  mov $0xee00, %edx
-  call set_gate
+  SETGATE pf_rec, 14, 0x8e00
+  SETGATE gp_rec, 13, 0x8e00
+  SETGATE int80, 0x80, 0xee00
   jmp handlers_done
 pf_rec:
   pop %esi
   mov %cr2, %edi
+  mov 8(%esp), %ebp
   hlt
 gp_rec:
   pop %esi
@@ -65,6 +57,7 @@ pm_main:
   assert.equal(st.gpr[3]! & 0xff, 0xc3, 'the NX page reads');
   assert.deepEqual(rig.exceptions, [{ vector: 14, code: 0x11 }], 'protection fault on an instruction fetch');
   assert.equal(st.gpr[7], 0x200000);
+  assert.ok(st.gpr[5]! & 0x10000, 'a fault pushes EFLAGS with RF set');
   assert.ok(rig.mem.read32(0x21008) & 0x20, 'accessed bit of the 2 MiB PDE');
   assert.equal(rig.mem.read32(0x21008) & 0x40, 0, 'not dirty: only read');
 });
@@ -141,12 +134,7 @@ pm_main:
   mov $0x176, %ecx
   mov $kentry, %eax
   wrmsr
-  push $0x23
-  push $0x70000
-  pushf
-  push $0x1b
-  push $user
-  iret
+  TO_RING3 user
 user:
   mov %esp, %ecx
   mov $back, %edx
@@ -182,12 +170,7 @@ pm_main:
   and $0xffff0000, %edx
   or $0xec02, %edx
   mov %edx, spare_gdt + 4
-  push $0x23
-  push $0x70000
-  pushf
-  push $0x1b
-  push $user
-  iret
+  TO_RING3 user
 user:
   push $0x1111
   push $0x2222
@@ -219,12 +202,7 @@ test('I/O from ring 3: #GP(0) with IOPL 0 and no I/O bitmap, allowed with IOPL 3
 pm_main:
 ` + HANDLERS + `
   movw $104, tss + 0x66
-  push $0x23
-  push $0x70000
-  push $(0x2 | ${iopl << 12})
-  push $0x1b
-  push $user
-  iret
+  TO_RING3 user, (0x2 | ${iopl << 12})
 user:
   mov $0x5a, %al
   out %al, $0x80

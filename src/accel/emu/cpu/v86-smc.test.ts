@@ -7,10 +7,7 @@ test('virtual-8086 mode: paragraph segments, INT n with IOPL 0 faults #GP(0) int
   const rig = makeRig();
   startReal(rig, assemble(PM_PROLOGUE + `
 pm_main:
-  mov $gp_handler, %eax
-  mov $13, %ecx
-  mov $0x8e00, %edx
-  call set_gate
+  SETGATE gp_handler, 13, 0x8e00
   pushl $0x0
   pushl $0x0
   pushl $0x40
