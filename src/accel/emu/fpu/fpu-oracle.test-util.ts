@@ -183,8 +183,11 @@ export function runX87OnUnit(c: X87Case, unit: EmuFpuUnit = createFpuUnit()): st
   let fault = '';
   try {
     // 0F-map codes (MMX instructions run between x87 state set-up and FNSAVE) go to simd()
-    if (opc === 0x0f) unit.simd(0, modrm, operand(c.code[2] ?? 0xc0), -1, gpr, mem);
-    else unit.x87(opc, operand(modrm), mem, gpr);
+    const prefixed = opc === 0x66 || opc === 0xf2 || opc === 0xf3;
+    if (opc === 0x0f || prefixed) {
+      const k = prefixed ? 1 : 0;
+      unit.simd(prefixed ? opc : 0, c.code[k + 1]!, operand(c.code[k + 2] ?? 0xc0), -1, gpr, mem);
+    } else unit.x87(opc, operand(modrm), mem, gpr);
   } catch (e) {
     fault = ` fault:${String(e)}`;
   }

@@ -99,6 +99,34 @@ describe('x87 environment layouts', () => {
     assert.deepEqual(mem.bytes.slice(0x100, 0x100 + 94), image);
   });
 
+  it('each of the four FNSTENV layouts reloads through FLDENV to the same image', () => {
+    for (const [operand32, realOrV86] of [[true, false], [true, true], [false, false], [false, true]] as const) {
+      const unit = createFpuUnit();
+      const mem = new FlatMemory(MEM, 0x1000);
+      const mode = { operand32, realOrV86, cs: 0x0ffe, ds: 0x1ff0 };
+      unit.x87(0xdb, at(0xe3, 0, mode), mem);
+      unit.x87(0xd9, at(0xeb, 0x7ff0, mode), mem); // FLDPI
+      unit.x87(0xdc, at(0x0e, 0x7ff2, { ...mode, offset: 0x40, linear: MEM + 0x40 }), mem); // FMUL m64 (+0)
+      unit.x87(0xd9, at(0x36, 0x7ff4, mode), mem); // FNSTENV at MEM
+      const size = operand32 ? 28 : 14;
+      const first = mem.bytes.slice(0, size);
+      unit.x87(0xdb, at(0xe3, 0, mode), mem); // FNINIT
+      unit.x87(0xd9, at(0x26, 0, mode), mem); // FLDENV
+      unit.x87(0xd9, at(0x36, 0, { ...mode, linear: MEM + 0x100 }), mem);
+      assert.deepEqual(mem.bytes.slice(0x100, 0x100 + size), first, `operand32=${operand32} real=${realOrV86}`);
+    }
+  });
+
+  it('encodings that are not P6/SSE2 x87 instructions raise #UD (FISTTP is SSE3)', () => {
+    const unit = createFpuUnit();
+    const mem = new FlatMemory(MEM, 0x100);
+    assert.equal(fault(() => unit.x87(0xd9, at(0x08, 0), mem)), 6);
+    assert.equal(fault(() => unit.x87(0xdb, at(0x08, 0), mem)), 6);
+    assert.equal(fault(() => unit.x87(0xdd, at(0x08, 0), mem)), 6);
+    assert.equal(fault(() => unit.x87(0xd9, at(0xd1, 0), mem)), 6);
+    assert.equal(fault(() => unit.x87(0xde, at(0xd8, 0), mem)), 6);
+  });
+
   it('RESET leaves FCW 0x40, MXCSR 0x1F80 and every tag empty', () => {
     const unit = createFpuUnit();
     const mem = new FlatMemory(MEM, 0x1000);
