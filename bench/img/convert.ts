@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFormat } from '../../src/block/formats/index.js';
@@ -90,6 +90,7 @@ function main(): void {
       { name: `raw -> ${fmt} -c`, args: ['convert', '-c', '-f', 'raw', '-O', fmt, 'src.raw', 'OUT'], check: 'src.raw' },
     ];
     console.log(`convert benchmark: ${size} bytes (half data, half holes), format ${fmt}, dir ${dir}`);
+    console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(dropCaches
       ? 'page cache: synced and dropped before every timed command'
       : 'page cache: NOT dropped (not root): synced only, so figures depend on which tool ran before');
@@ -123,6 +124,7 @@ function main(): void {
       console.log(`${c.name.padEnd(20)}${tt.toFixed(3).padStart(10)}${tq.toFixed(3).padStart(12)}${(tt / tq).toFixed(2).padStart(8)}` +
         `${cpu(tts)}${cpu(tqs)}`);
     }
+    console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     if (process.argv.includes('--keep')) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
