@@ -6,19 +6,22 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/img/convert.js [--size 2G] [--dir /tmp] [--format qcow2] [--rounds 3] [--keep]
  *
- * Each case runs --rounds times, alternating which tool goes first, with `sync` before every timed
- * command; prints median seconds per tool and the ratio tkvm/qemu-img (lower is better); every output is
- * checked with `qemu-img compare` so a fast wrong answer cannot pass.
+ * Each case runs --rounds times, alternating which tool goes first. Before every timed command
+ * dirty pages are written back and, when run as root, the page cache is dropped (timed-run.ts), so
+ * every run reads its source from disk and neither tool pays for the other's page cache; without
+ * root the output says the figures are less stable. Prints median wall-clock seconds per tool, the
+ * ratio tkvm/qemu-img (lower is better) and the median user and system CPU seconds of each tool;
+ * every output is checked with `qemu-img compare` so a fast wrong answer cannot pass.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { findFormat } from '../../src/block/formats/index.js';
 import { parseSize } from '../../src/img/size.js';
 import { summarize } from '../../src/bench/stats.js';
+import { canDropCaches, runTimed, type Timing } from './timed-run.js';
 
 const MAIN = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
 const RUN = 1 << 20;
@@ -48,17 +51,21 @@ function makeSource(path: string, size: number): void {
   closeSync(fd);
 }
 
-function timed(cmd: string, args: string[], cwd: string): number {
-  // Write back what the previous step left dirty, so neither tool pays for the other's writes.
-  spawnSync('sync');
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  const secs = (performance.now() - t0) / 1000;
+/** Whether timed runs drop the page cache first (decided once, in main). */
+let dropCaches = false;
+
+function timed(cmd: string, args: string[], cwd: string): Timing {
+  const r = runTimed(cmd, args, cwd, dropCaches);
   // qemu-img 7.2 exits 1 without a message after `convert -c -O qcow` although the image is
   // complete (the output is verified with compare below).
   const qcowQuirk = cmd === 'qemu-img' && args.includes('-c') && args.includes('qcow') && r.status === 1 && r.stderr === '';
   if (r.status !== 0 && !qcowQuirk) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return secs;
+  return r;
+}
+
+/** Median of one field over a tool's runs. */
+function med(runs: readonly Timing[], key: 'real' | 'user' | 'sys'): number {
+  return summarize(runs.map((t) => t[key])).median;
 }
 
 function compare(dir: string, a: string, b: string): void {
@@ -71,6 +78,7 @@ function main(): void {
   if (size === undefined) throw new Error('bad --size');
   const fmt = arg('format') ?? (findFormat('qcow2') !== undefined ? 'qcow2' : 'qcow');
   if (findFormat(fmt) === undefined) throw new Error(`format ${fmt} is not registered in tkvm`);
+  dropCaches = canDropCaches();
   const dir = mkdtempSync(join(arg('dir') ?? tmpdir(), 'tkvm-bench-'));
   try {
     makeSource(join(dir, 'src.raw'), size);
@@ -82,17 +90,22 @@ function main(): void {
       { name: `raw -> ${fmt} -c`, args: ['convert', '-c', '-f', 'raw', '-O', fmt, 'src.raw', 'OUT'], check: 'src.raw' },
     ];
     console.log(`convert benchmark: ${size} bytes (half data, half holes), format ${fmt}, dir ${dir}`);
-    console.log(`${'case'.padEnd(20)}${'tkvm s'.padStart(10)}${'qemu-img s'.padStart(12)}${'ratio'.padStart(8)}`);
+    console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(dropCaches
+      ? 'page cache: synced and dropped before every timed command'
+      : 'page cache: NOT dropped (not root): synced only, so figures depend on which tool ran before');
+    console.log(`${'case'.padEnd(20)}${'tkvm s'.padStart(10)}${'qemu-img s'.padStart(12)}${'ratio'.padStart(8)}` +
+      `${'tkvm user'.padStart(11)}${'sys'.padStart(7)}${'qemu user'.padStart(11)}${'sys'.padStart(7)}`);
     const rounds = Number(arg('rounds') ?? '3');
     for (const c of cases) {
       const outT = `t-${cases.indexOf(c)}.out`;
       const outQ = `q-${cases.indexOf(c)}.out`;
-      const tts: number[] = [];
-      const tqs: number[] = [];
+      const tts: Timing[] = [];
+      const tqs: Timing[] = [];
       for (let r = 0; r < rounds; r++) {
         // Alternate which tool goes first; each output is checked, then removed.
-        const runQ = (): number => timed('qemu-img', c.args.map((a) => (a === 'OUT' ? outQ : a)), dir);
-        const runT = (): number => timed(process.execPath, [MAIN, 'img', ...c.args.map((a) => (a === 'OUT' ? outT : a))], dir);
+        const runQ = (): Timing => timed('qemu-img', c.args.map((a) => (a === 'OUT' ? outQ : a)), dir);
+        const runT = (): Timing => timed(process.execPath, [MAIN, 'img', ...c.args.map((a) => (a === 'OUT' ? outT : a))], dir);
         if (r % 2 === 0) {
           tqs.push(runQ());
           tts.push(runT());
@@ -105,10 +118,13 @@ function main(): void {
         rmSync(join(dir, outT));
         rmSync(join(dir, outQ));
       }
-      const tt = summarize(tts).median;
-      const tq = summarize(tqs).median;
-      console.log(`${c.name.padEnd(20)}${tt.toFixed(3).padStart(10)}${tq.toFixed(3).padStart(12)}${(tt / tq).toFixed(2).padStart(8)}`);
+      const tt = med(tts, 'real');
+      const tq = med(tqs, 'real');
+      const cpu = (runs: Timing[]): string => `${med(runs, 'user').toFixed(2).padStart(11)}${med(runs, 'sys').toFixed(2).padStart(7)}`;
+      console.log(`${c.name.padEnd(20)}${tt.toFixed(3).padStart(10)}${tq.toFixed(3).padStart(12)}${(tt / tq).toFixed(2).padStart(8)}` +
+        `${cpu(tts)}${cpu(tqs)}`);
     }
+    console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     if (process.argv.includes('--keep')) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,8 @@ export class TableCache {
   private readonly map = new Map<number, Entry>();
   private readonly loading = new Map<number, Promise<Uint8Array>>();
   private readonly maxEntries: number;
+  /** Key inserted into `map` last (its most recently used entry), when known; may be stale. */
+  private newest: number | undefined;
 
   constructor(
     private readonly file: HostFile,
@@ -34,6 +36,7 @@ export class TableCache {
     if (hit) {
       this.map.delete(offset);
       this.map.set(offset, hit);
+      this.newest = offset;
       return hit.data;
     }
     const pending = this.loading.get(offset);
@@ -49,6 +52,7 @@ export class TableCache {
       const again = this.map.get(offset);
       if (again) return again.data;
       this.map.set(offset, { data, dirty: false });
+      this.newest = offset;
       this.evict();
       return data;
     } finally {
@@ -60,8 +64,12 @@ export class TableCache {
   peek(offset: number): Uint8Array | undefined {
     const hit = this.map.get(offset);
     if (!hit) return undefined;
-    this.map.delete(offset);
-    this.map.set(offset, hit);
+    // Already the most recently used (the common case in sequential walks): no reordering.
+    if (offset !== this.newest) {
+      this.map.delete(offset);
+      this.map.set(offset, hit);
+      this.newest = offset;
+    }
     return hit.data;
   }
 
@@ -74,6 +82,7 @@ export class TableCache {
   put(offset: number, data: Uint8Array, dirty: boolean): void {
     this.map.delete(offset);
     this.map.set(offset, { data, dirty });
+    this.newest = offset;
     this.evict();
   }
 

@@ -31,6 +31,8 @@ import { corrupt, Mutex } from './util.js';
 
 /** Most whole clusters one write allocates and writes in a single request. */
 const MAX_BATCH_CLUSTERS = 64;
+/** The mapping of a cluster without an L2 table (shared: mappings are read-only). */
+const UNALLOCATED: Mapping = { kind: 'unallocated' };
 export class Qcow2Core implements BlockDriver {
   readonly cs: number;
   readonly cb: number;
@@ -221,9 +223,25 @@ export class Qcow2Core implements BlockDriver {
 
   /** Mapping of guest cluster `ci`. */
   async mapping(ci: number): Promise<Mapping> {
+    const hit = this.cachedMapping(ci);
+    if (hit !== undefined) return hit;
     const l2 = await this.l2Table(Math.floor(ci / this.l2e));
     if (!l2) return { kind: 'unallocated' };
     return l2Entry(l2.table, ci % this.l2e, this.extL2, this.cb);
+  }
+
+  /**
+   * Mapping of guest cluster `ci` when no read is needed (its L2 table is cached, or there is
+   * none), else undefined. Synchronous, so per-cluster loops over cached tables (copying, block
+   * status) create no promises: the same answer as mapping().
+   */
+  cachedMapping(ci: number): Mapping | undefined {
+    const i = Math.floor(ci / this.l2e);
+    if (i >= this.h.l1Size) return UNALLOCATED;
+    const { off } = l1Entry(this.l1, i);
+    if (off === 0) return UNALLOCATED;
+    const table = this.l2cache.peek(off);
+    return table === undefined ? undefined : l2Entry(table, ci % this.l2e, this.extL2, this.cb);
   }
 
   // ---------------------------------------------------------------- read
@@ -237,13 +255,13 @@ export class Qcow2Core implements BlockDriver {
       const inC = pos % this.cs;
       let n = Math.min(this.cs - inC, buf.length - done);
       const ci = Math.floor(pos / this.cs);
-      const m = await this.mapping(ci);
+      const m = this.cachedMapping(ci) ?? await this.mapping(ci);
       if (m.kind === 'data' && n < buf.length - done) {
         // Guest clusters stored back to back in the file are read with one request, as qemu does.
         validateHost(m.host, this.cs, this.file.size, `L2 entry for guest offset ${ci * this.cs}`);
         let next = ci + 1;
         while (done + n < buf.length) {
-          const nm = await this.mapping(next);
+          const nm = this.cachedMapping(next) ?? await this.mapping(next);
           if (nm.kind !== 'data' || nm.host !== m.host + (next - ci) * this.cs) break;
           validateHost(nm.host, this.cs, this.file.size, `L2 entry for guest offset ${next * this.cs}`);
           n = Math.min(n + this.cs, buf.length - done);
@@ -392,12 +410,19 @@ export class Qcow2Core implements BlockDriver {
    */
   private async writeNewClusters(ci: number, max: number, data: Uint8Array): Promise<number> {
     let k = 0;
-    while (k < max && (await this.mapping(ci + k)).kind === 'unallocated') k++;
+    while (k < max && (this.cachedMapping(ci + k) ?? await this.mapping(ci + k)).kind === 'unallocated') k++;
     if (k < 2) return 0;
     const host = await this.rc.alloc(k);
     await this.file.write(host, data.subarray(0, k * this.cs));
+    // One l2ForWrite per L2 table the run touches (after the first call the table is ours).
+    let l2: { off: number; table: Uint8Array } | undefined;
+    let l2Index = -1;
     for (let j = 0; j < k; j++) {
-      const l2 = await this.l2ForWrite(Math.floor((ci + j) / this.l2e));
+      const i = Math.floor((ci + j) / this.l2e);
+      if (l2 === undefined || i !== l2Index) {
+        l2 = await this.l2ForWrite(i);
+        l2Index = i;
+      }
       setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
       this.l2cache.markDirty(l2.off, l2.table);
     }

@@ -127,8 +127,21 @@ export class Refcounts {
 
   /** Refcount of host cluster `c` (0 when no block covers it). */
   async get(c: number): Promise<number> {
+    const hit = this.cachedGet(c);
+    if (hit !== undefined) return hit;
     const b = await this.block(Math.floor(c / this.perBlock));
     return b ? this.getEntry(b.data, c % this.perBlock) : 0;
+  }
+
+  /**
+   * Refcount of host cluster `c` when no read is needed (its block is cached, or there is none),
+   * else undefined: get() without a promise, for per-cluster loops such as alloc's search.
+   */
+  private cachedGet(c: number): number | undefined {
+    const off = this.blockOffset(Math.floor(c / this.perBlock));
+    if (off === 0) return 0;
+    const data = this.blocks.peek(off);
+    return data === undefined ? undefined : this.getEntry(data, c % this.perBlock);
   }
 
   /** Sets the refcount of cluster `c`, creating its refcount block (and growing the table) if needed. */
@@ -137,7 +150,9 @@ export class Refcounts {
       throw corrupt(`refcount overflow: cluster ${c} would get refcount ${v} (limit ${this.maxRefcount} with ${this.bits}-bit refcounts)`, { cluster: c });
     }
     const t = Math.floor(c / this.perBlock);
-    let b = await this.block(t);
+    const off = this.blockOffset(t);
+    const cached = off === 0 ? undefined : this.blocks.peek(off);
+    let b = cached !== undefined ? { off, data: cached } : await this.block(t);
     if (!b) {
       if (v === 0) return;
       b = await this.createBlock(t);
@@ -211,7 +226,7 @@ export class Refcounts {
     let run = 0;
     let c = start;
     while (run < n) {
-      if (!this.isReserved(c) && (await this.get(c)) === 0) {
+      if (!this.isReserved(c) && (this.cachedGet(c) ?? await this.get(c)) === 0) {
         if (run === 0) start = c;
         run++;
       } else {

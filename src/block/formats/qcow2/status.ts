@@ -5,6 +5,7 @@
 import type { BlockInfo, BlockStatus } from '../../driver.js';
 import type { Qcow2Core } from './driver.js';
 import { COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT } from './header.js';
+import type { Mapping } from './tables.js';
 
 /** What getInfo reports; formatSpecific is shaped like qemu-img info's format-specific.data. */
 export async function infoOf(core: Qcow2Core): Promise<BlockInfo> {
@@ -30,8 +31,8 @@ export async function infoOf(core: Qcow2Core): Promise<BlockInfo> {
 
 /** Status of the extent starting at `offset` (already range-checked), at most `length` bytes. */
 export async function blockStatusOf(core: Qcow2Core, offset: number, length: number): Promise<BlockStatus> {
-  const classify = async (ci: number): Promise<{ key: string; data: boolean; zero: boolean; host?: number; compressed?: boolean }> => {
-    const m = await core.mapping(ci);
+  type Class = { key: string; data: boolean; zero: boolean; host?: number; compressed?: boolean };
+  const classOf = (m: Mapping): Class => {
     switch (m.kind) {
       case 'unallocated': return { key: 'u', data: false, zero: !core.backing };
       case 'zero': return { key: 'z', data: false, zero: true };
@@ -40,12 +41,16 @@ export async function blockStatusOf(core: Qcow2Core, offset: number, length: num
       case 'sub': return { key: `s${m.alloc}/${m.zero}`, data: m.alloc !== 0, zero: m.alloc === 0 && m.zero === 0xffffffff, ...(m.alloc === 0xffffffff ? { host: m.host } : {}) };
     }
   };
+  // Cached L2 tables are answered without awaiting: one promise per cluster adds up on big images.
+  const classify = async (ci: number): Promise<Class> => classOf(await core.mapping(ci));
   const ci0 = Math.floor(offset / core.cs);
-  const first = await classify(ci0);
+  const m0 = core.cachedMapping(ci0);
+  const first = m0 !== undefined ? classOf(m0) : await classify(ci0);
   let end = Math.min((ci0 + 1) * core.cs, offset + length);
   while (end < offset + length) {
     const ci = Math.floor(end / core.cs);
-    const c = await classify(ci);
+    const m = core.cachedMapping(ci);
+    const c = m !== undefined ? classOf(m) : await classify(ci);
     if (c.key !== first.key) break;
     if (first.host !== undefined && c.host !== first.host + (ci - ci0) * core.cs) break;
     end = Math.min((ci + 1) * core.cs, offset + length);
