@@ -9,7 +9,8 @@
  * Keys at GRUB's menu: on this nested KVM neither tkvm nor QEMU+KVM gets a key through to GRUB
  * (checked 2026-11-29: QEMU 7.2 with -enable-kvm and QMP send-key "c" leaves the menu counting
  * down; tkvm's i8042 raises IRQ 1 and the guest never takes it). The key path is tested up to the
- * IRQ line in src/input and src/devices; the GRUB keyboard test runs where KVM is a real host's.
+ * IRQ line in src/input and src/devices; the GRUB keyboard test runs where KVM is a real host's,
+ * and on every machine under the software CPU (test/emu-boot/firmware.test.ts: c, ls, the CD and -hda).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

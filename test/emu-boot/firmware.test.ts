@@ -35,8 +35,12 @@ test('SeaBIOS on the software CPU prints its banner on the serial console (-acce
   assert.equal(r.status, 0, r.stderr);
 });
 
-test('GRUB rescue CD on the software CPU: the menu on the VGA screen, and keys reach GRUB (c opens its command line, ls lists the devices)', { skip: grubSkip }, async () => {
-  const vm = await startQmpVm(dir, 'grub', ['-accel', 'emu', '-m', '256', '-no-acpi', '-cdrom', GRUB_ISO, '-boot', 'd', '-serial', 'null'], HANG_GUARD_MS);
+test('GRUB rescue CD on the software CPU: the menu on the VGA screen, and keys reach GRUB (c opens its command line, ls lists the CD and the -hda disk)', { skip: grubSkip }, async () => {
+  // The seed's shape: a fresh qcow2 hard disk beside the install CD, booting from the CD.
+  const disk = join(dir, 'hda.qcow2');
+  const created = await runProcess(TKVM, ['img', 'create', '-f', 'qcow2', disk, '64M']);
+  assert.equal(created.status, 0, created.stderr);
+  const vm = await startQmpVm(dir, 'grub', ['-accel', 'emu', '-m', '256', '-no-acpi', '-cdrom', GRUB_ISO, '-hda', disk, '-boot', 'd', '-serial', 'null'], HANG_GUARD_MS);
   try {
     const menu = await waitForScreen(vm, /GNU GRUB[\s\S]*Memtest86\+/);
     assert.match(menu, /GNU\/Linux/);
@@ -46,6 +50,7 @@ test('GRUB rescue CD on the software CPU: the menu on the VGA screen, and keys r
     await typeKeys(vm, ['l', 's', 'ret']);
     const listing = await waitForScreen(vm, /grub> ls\s*\n.*\(cd/);
     assert.match(listing, /\(cd\d*\)/);
+    assert.match(listing, /\(hd0\)/);
   } finally {
     assert.equal(await quitQmpVm(vm), 0);
   }
