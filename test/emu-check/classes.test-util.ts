@@ -12,7 +12,7 @@ import { conditionSequence } from './gen-cond.test-util.js';
 import { leaSequence } from './gen-lea.test-util.js';
 import { divSequence, mulSequence } from './gen-muldiv.test-util.js';
 import { doubleShift, shiftRotate } from './gen-shift.test-util.js';
-import { stackSequence } from './gen-stack.test-util.js';
+import { alignmentSequence, stackSequence } from './gen-stack.test-util.js';
 import { stringSequence } from './gen-string.test-util.js';
 import { exchangeSequence } from './gen-xchg.test-util.js';
 
@@ -41,6 +41,7 @@ export const CLASSES: readonly InstructionClass[] = [
   { name: 'string', covers: 'MOVS CMPS STOS LODS SCAS, REP/REPE/REPNE, both directions, overrides, #PF part-way', generate: stringSequence },
   { name: 'xchg', covers: 'XCHG XADD CMPXCHG CMPXCHG8B, LOCK', generate: exchangeSequence },
   { name: 'stack', covers: 'PUSH POP (reg imm mem sreg) PUSHF POPF PUSHA POPA ENTER LEAVE, 16/32-bit', generate: stackSequence },
+  { name: 'align', covers: 'EFLAGS.AC set by POPF at CPL 3: #AC on misaligned stack and data accesses', generate: alignmentSequence },
   { name: 'lea', covers: 'LEA in every 16/32-bit addressing form, 16-bit-address loads', generate: leaSequence },
 ];
 

@@ -84,6 +84,7 @@ export function describeMismatch(c: Case, host: Outcome, emu: Outcome, diffs: re
     `  ${c.text}`,
     disassemble(c.code),
     `  initial: ${regs} eflags=${hex(c.eflags)} memSeed=${hex(c.memSeed)}`,
+    `  host: ${vectorName(host.vector)} at ${hex(host.eip)}${host.vector >= 0 ? ` (error code ${hex(host.errorCode, 4)}${host.vector === 14 ? `, cr2 ${hex(host.cr2)}` : ''})` : ''}`,
     ...diffs.map((d) => `  ${d}`),
   ].join('\n');
 }

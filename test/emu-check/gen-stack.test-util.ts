@@ -8,7 +8,9 @@ import { AC, DATA_BASE, EBP, ESP, ID, NT, STATUS, TF } from './layout.test-util.
 import { aluInstruction } from './gen-alu.test-util.js';
 import { imm, type SequenceBuilder } from './sequence.test-util.js';
 
-const SELECTORS = [0x2b, 0x2b, 0x2b, 0x28, 0x23, 0, 3, 0x10, 0x200, 0x7, 0x33];
+// Linux's user data and 32-bit code selectors (also with RPL 0), null selectors, a kernel (DPL 0)
+// selector, one past both GDT limits and an LDT selector (no LDT): the last three #GP.
+const SELECTORS = [0x2b, 0x2b, 0x2b, 0x28, 0x23, 0, 3, 0x10, 0x200, 0x7];
 
 function move(b: SequenceBuilder, delta: number): void {
   if (b.espNow !== undefined) b.espNow = (b.espNow + delta) >>> 0;
@@ -20,8 +22,8 @@ function pushImm(b: SequenceBuilder, value: number, bits: 16 | 32): void {
   move(b, -bits / 8);
 }
 
-/** One stack instruction (or a short idiom such as push imm; popf). */
-export function stackOp(b: SequenceBuilder): void {
+/** One stack instruction (or a short idiom such as push imm; popf); true when it must end the sequence. */
+export function stackOp(b: SequenceBuilder): boolean {
   const rng = b.rng;
   const o16 = rng.chance(0.25);
   const p = o16 ? [0x66] : [];
@@ -63,7 +65,7 @@ export function stackOp(b: SequenceBuilder): void {
     case 6: {
       // POPF of a chosen image: TF never (it would single-step), AC sometimes, IOPL/IF bits random (ignored at CPL 3).
       let v = rng.u32() & ~(TF | 0x10000 | 0x20000);
-      if (!rng.chance(0.25)) v &= ~AC;
+      if (!b.alignmentChecks) v &= ~AC;
       if (rng.chance(0.5)) v &= ~(NT | ID);
       pushImm(b, o16 ? v & 0xffff : v, o16 ? 16 : 32);
       b.instr('popf', [...p, 0x9d], { sets: STATUS });
@@ -94,15 +96,16 @@ export function stackOp(b: SequenceBuilder): void {
       b.espNow = undefined;
       break;
     case 11: {
-      // PUSH sreg: 32-bit pushes may write only the low 16 bits (recent Intel) or zero-extend: mask the upper two.
-      if (b.espNow === undefined) return;
+      // PUSH sreg: 32-bit pushes may write only the low 16 bits (recent Intel) or zero-extend
+      // (this AMD host): the upper two bytes are masked, and nothing may read them afterwards.
+      if (b.espNow === undefined) return false;
       const which = rng.int(6);
       const code = [[0x06], [0x0e], [0x16], [0x1e], [0x0f, 0xa0], [0x0f, 0xa8]][which]!;
       b.instr('push sreg', [...p, ...code]);
       move(b, -n);
       const at = b.espNow!;
       if (n === 4 && at >= DATA_BASE && at < DATA_BASE + 0x2000 - 4) b.maskMemory(at + 2, 2);
-      break;
+      return n === 4;
     }
     case 12: {
       const which = rng.int(5);
@@ -115,10 +118,28 @@ export function stackOp(b: SequenceBuilder): void {
     default:
       aluInstruction(b);
   }
+  return false;
+}
+
+/**
+ * A POPF that sets EFLAGS.AC, then 1..6 stack and ALU instructions at random alignments: at CPL 3
+ * with CR0.AM set (as Linux runs user code) a misaligned access is #AC(0).
+ */
+export function alignmentSequence(b: SequenceBuilder): void {
+  b.alignmentChecks = true;
+  stackSequenceFrom(b, () => {
+    pushImm(b, (b.rng.u32() & ~(TF | 0x30000)) | AC, 32);
+    b.instr('popf (AC)', [0x9d], { sets: STATUS });
+    move(b, 4);
+  });
 }
 
 /** 1..8 stack instructions from an ESP and EBP inside the stack page. */
 export function stackSequence(b: SequenceBuilder): void {
+  stackSequenceFrom(b, () => {});
+}
+
+function stackSequenceFrom(b: SequenceBuilder, prologue: () => void): void {
   b.stackMode = true;
   b.espNow = b.regs[ESP]!;
   if (b.rng.chance(0.15)) {
@@ -126,6 +147,7 @@ export function stackSequence(b: SequenceBuilder): void {
     b.espNow = b.regs[ESP]!;
   }
   b.setReg(EBP, (b.espNow + b.rng.range(0, 64) * 4) >>> 0);
+  prologue();
   const count = b.rng.range(1, 8);
-  for (let i = 0; i < count; i++) stackOp(b);
+  for (let i = 0; i < count; i++) if (stackOp(b)) return;
 }

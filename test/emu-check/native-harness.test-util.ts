@@ -5,15 +5,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../helpers/process.js';
 import { CODE_BASE, COMPLETED, BP, type Case, type Outcome } from './layout.test-util.js';
 
 const SOURCES = ['start.S', 'harness.c'].map((f) => path.join(REPO_ROOT, 'test/emu-check/native', f));
+const THIS_FILE = fileURLToPath(import.meta.url);
 const OUT_DIR = path.join(REPO_ROOT, 'build/emu-check');
 const HARNESS = path.join(OUT_DIR, 'harness');
 const CFLAGS = ['-m32', '-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-ffreestanding', '-fno-pic', '-fno-pie',
   '-fno-stack-protector', '-fcf-protection=none', '-fno-asynchronous-unwind-tables', '-nostdlib', '-static', '-no-pie',
-  '-Wl,--build-id=none', '-Wl,-z,noexecstack'];
+  '-Wl,--build-id=none', '-Wl,-z,noexecstack', '-Wl,-Ttext-segment=0x60000000'];
 
 /** The native harness, or why it cannot run on this machine (a skip reason). */
 export type HarnessStatus = { readonly path: string } | { readonly skip: string };
@@ -29,7 +31,7 @@ export function nativeHarness(): HarnessStatus {
 
 function buildAndProbe(): HarnessStatus {
   if (process.arch !== 'x64' && process.arch !== 'ia32') return { skip: `the host CPU is ${process.arch}, not x86` };
-  const newest = Math.max(...SOURCES.map((s) => statSync(s).mtimeMs));
+  const newest = Math.max(...[...SOURCES, THIS_FILE].map((s) => statSync(s).mtimeMs));
   if (!existsSync(HARNESS) || statSync(HARNESS).mtimeMs < newest) {
     mkdirSync(OUT_DIR, { recursive: true });
     const tmp = `${HARNESS}.${process.pid}.tmp`;

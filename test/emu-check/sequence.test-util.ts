@@ -64,6 +64,8 @@ export class SequenceBuilder {
    * POPA and LEAVE may write any register); `espNow` is ESP before the next instruction, when known.
    */
   stackMode = false;
+  /** POPF images may set EFLAGS.AC (the alignment-check class). */
+  alignmentChecks = false;
   espNow: number | undefined;
 
   constructor(
@@ -118,7 +120,7 @@ export class SequenceBuilder {
 
   /** A random offset into the scratch page for an access of `bytes` bytes (sometimes unaligned). */
   scratchAddress(bytes: number): number {
-    const off = this.rng.chance(0.5) ? this.rng.int(0x1000 - bytes) : this.rng.int((0x1000 - bytes) >> 2) << 2;
+    const off = this.alignmentChecks || this.rng.chance(0.5) ? this.rng.int(0x1000 - bytes) : this.rng.int((0x1000 - bytes) >> 2) << 2;
     return DATA_BASE + off;
   }
 

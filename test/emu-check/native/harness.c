@@ -10,6 +10,8 @@
  *   nChanged x (offset << 8 | byte).
  * The code runs at CODE_BASE; the data area (DATA_BASE, DATA_SIZE bytes) is filled from memSeed
  * with xorshift32 before each sequence and reported as the bytes that differ from that fill.
+ * The harness itself is linked at 0x60000000 and kept small, so that random pointers in the
+ * sequences hardly ever land in memory that only the native side maps.
  * Each sequence ends in a trap or fault (normally the int3 the generator appends): the signal
  * handler records the context the kernel saved (registers, EFLAGS, trap number, error code, CR2)
  * and resumes the harness.
@@ -81,7 +83,7 @@ static void fill(u32 *words, u32 seed) {
   }
 }
 
-static u8 input[64 << 20];
+static u8 input[8 << 20];
 static u8 output[1 << 16];
 static u32 outLen;
 static u8 altStack[65536];
