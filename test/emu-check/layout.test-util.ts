@@ -38,19 +38,15 @@ export const COMPLETED = -1;
 /** Outcome.vector when the software CPU did not finish the sequence (see Outcome.note). */
 export const STUCK = -2;
 
-/** Fills `out` (DATA_SIZE bytes) as the harness does: xorshift32 words from `seed`, little-endian. */
+/** Fills `out` (DATA_SIZE bytes) as the harness does: xorshift32 words from `seed`, little-endian (x86 hosts only). */
 export function fillData(seed: number, out: Uint8Array): void {
+  const words = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
   let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < out.length; i += 4) {
+  for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
-    x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-    out[i + 1] = (x >>> 8) & 0xff;
-    out[i + 2] = (x >>> 16) & 0xff;
-    out[i + 3] = x >>> 24;
+    words[i] = x;
   }
 }
 

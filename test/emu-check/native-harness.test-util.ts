@@ -102,10 +102,18 @@ function decode(out: Buffer, cases: readonly Case[]): Outcome[] {
   return results;
 }
 
+/**
+ * setarch -R (util-linux) turns address-space randomization off for the harness, so that the
+ * native-only mappings (its stack, the vDSO) sit at the same place on every run and a random
+ * pointer in a sequence hits them either always or never.
+ */
+const SETARCH = ['/usr/bin/setarch', '/bin/setarch'].find((p) => existsSync(p));
+
 /** Runs the cases on the host CPU, in one harness process. */
 export function runNative(harness: string, cases: readonly Case[]): Promise<Outcome[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(harness, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, args] = SETARCH ? [SETARCH, ['-R', harness]] : [harness, []];
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => chunks.push(d));

@@ -50,8 +50,8 @@ export class SequenceBuilder {
   private readonly written = new Set<number>();
   eflags: number;
   readonly memSeed: number;
-  /** The data area as the generator knows it (the fill plus the pokes so far). */
-  readonly mem = new Uint8Array(DATA_SIZE);
+  /** The data area as the generator knows it (the fill plus the pokes so far), filled on first use. */
+  private memory: Uint8Array | undefined;
   /** Status flags undefined at this point of the sequence. */
   undef = 0;
   /** Extra EFLAGS bits to ignore at the end. */
@@ -74,7 +74,6 @@ export class SequenceBuilder {
     readonly seed: number,
   ) {
     this.memSeed = rng.u32();
-    fillData(this.memSeed, this.mem);
     this.eflags = 0x2 | IF | (rng.u32() & (STATUS | 0x400));
     this.pin(ESP, DATA_BASE + 0x1800 - 4 * rng.int(64));
   }
@@ -141,6 +140,15 @@ export class SequenceBuilder {
   /** A memory target: mostly in the scratch page, with probability `faultP` one that faults. */
   target(bytes: number, faultP = 0.02): number {
     return this.rng.chance(faultP) ? this.faultingAddress(bytes) : this.scratchAddress(bytes);
+  }
+
+  /** The data area as the generator knows it. */
+  get mem(): Uint8Array {
+    if (!this.memory) {
+      this.memory = new Uint8Array(DATA_SIZE);
+      fillData(this.memSeed, this.memory);
+    }
+    return this.memory;
   }
 
   /** The data-area bytes at a linear address as the generator knows them (little-endian). */
