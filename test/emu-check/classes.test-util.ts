@@ -10,6 +10,7 @@ import { bcdSequence, miscSequence } from './gen-bcd.test-util.js';
 import { bitScanSequence, bitTestSequence, widenSequence } from './gen-bits.test-util.js';
 import { conditionSequence } from './gen-cond.test-util.js';
 import { leaSequence } from './gen-lea.test-util.js';
+import { moveSequence } from './gen-mov.test-util.js';
 import { divSequence, mulSequence } from './gen-muldiv.test-util.js';
 import { doubleShift, shiftRotate } from './gen-shift.test-util.js';
 import { alignmentSequence, stackSequence } from './gen-stack.test-util.js';
@@ -27,6 +28,7 @@ export interface InstructionClass {
 /** Every class, in the order the tests run them. */
 export const CLASSES: readonly InstructionClass[] = [
   { name: 'alu', covers: 'ADD OR ADC SBB AND SUB XOR CMP TEST, reg/reg reg/mem mem/reg imm, 8/16/32-bit, LOCK', generate: aluSequence },
+  { name: 'mov', covers: 'MOV (88-8B, C6/C7, B0-BF, moffs, from Sreg), NOP r/m, segment overrides', generate: moveSequence },
   { name: 'incdec', covers: 'INC DEC NEG NOT (short and ModRM forms, 8/16/32-bit, LOCK)', generate: incDecSequence },
   { name: 'shift', covers: 'ROL ROR RCL RCR SHL SHR SAR by 1, CL and imm8, counts 0..255', generate: shiftRotate },
   { name: 'shld', covers: 'SHLD SHRD by imm8 and CL, 16/32-bit, counts past the operand size', generate: doubleShift },

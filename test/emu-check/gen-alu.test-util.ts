@@ -19,6 +19,15 @@ function pickSize(b: SequenceBuilder): Size {
   return b.rng.pick<Size>([8, 16, 32]);
 }
 
+/**
+ * Sometimes a segment override on a memory operand: DS, SS, ES (flat, same result), CS (reads
+ * fine, writes #GP: the code segment is not writable), FS and GS (null here: #GP).
+ */
+export function segmentOverride(b: SequenceBuilder): number[] {
+  if (!b.rng.chance(0.12)) return [];
+  return [b.rng.pick([0x3e, 0x36, 0x26, 0x3e, 0x36, 0x26, 0x2e, 0x64, 0x65])];
+}
+
 /** A LOCK prefix on a memory destination (sometimes), or rarely on a form where it is #UD. */
 function lockFor(b: SequenceBuilder, memDest: boolean, writes: boolean): number[] {
   if (memDest && writes) return b.rng.chance(0.15) ? [0xf0] : [];
@@ -46,7 +55,7 @@ export function aluInstruction(b: SequenceBuilder): void {
     if (mem) {
       const t = b.target(size / 8);
       const lock = lockFor(b, true, writes);
-      b.instr(`${name}${size} [mem], r${reg}`, [...lock, ...opsz, code, ...b.memOperand(reg, t)], fx);
+      b.instr(`${name}${size} [mem], r${reg}`, [...lock, ...segmentOverride(b), ...opsz, code, ...b.memOperand(reg, t)], fx);
     } else {
       const rm = writes ? b.destReg(size) : b.srcReg();
       b.instr(`${name}${size} r${rm}, r${reg}`, [...lockFor(b, false, writes), ...opsz, code, 0xc0 | (reg << 3) | rm], fx);
@@ -57,7 +66,7 @@ export function aluInstruction(b: SequenceBuilder): void {
     const code = op * 8 + 2 + w;
     if (rng.chance(0.5)) {
       const t = b.target(size / 8);
-      b.instr(`${name}${size} r${reg}, [mem]`, [...lockFor(b, false, writes), ...opsz, code, ...b.memOperand(reg, t)], fx);
+      b.instr(`${name}${size} r${reg}, [mem]`, [...lockFor(b, false, writes), ...opsz, ...segmentOverride(b), code, ...b.memOperand(reg, t)], fx);
     } else {
       b.instr(`${name}${size} r${reg}, r`, [...opsz, code, 0xc0 | (reg << 3) | b.srcReg()], fx);
     }

@@ -102,7 +102,8 @@ export class SequenceBuilder {
 
   /** A register the sequence may write, for an operand of `size` (8-bit: AL..BH encodings). */
   destReg(size: Size): number {
-    for (;;) {
+    for (let tries = 0; ; tries++) {
+      if (tries > 1000) throw new Error(`generator bug: no writable register left (pinned: ${[...this.pinned].join(',')})`);
       const r = this.rng.int(8);
       const full = size === 8 ? r & 3 : r;
       if (!this.pinned.has(full)) {
@@ -209,7 +210,12 @@ export class SequenceBuilder {
     const scale = this.rng.int(4);
     let index = 4;
     if (form !== 8) {
+      // Choose the index as if the base were pinned already (it will be), so both pins together
+      // still leave destination registers.
+      const provisional = !this.pinned.has(base);
+      if (provisional) this.pinned.add(base);
       const cand = this.baseCandidate(true);
+      if (provisional) this.pinned.delete(base);
       if (cand !== undefined && cand !== base) {
         index = cand;
         if (!this.pinned.has(index)) this.pin(index, this.rng.range(-40, 40) >>> 0);
