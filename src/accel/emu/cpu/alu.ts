@@ -141,8 +141,9 @@ export function shiftDouble(c: Core, left: boolean, dst: number, src: number, co
   return r >>> 0;
 }
 
-/** Unsigned 32x32 multiply: returns the low half and leaves the high half in mulHigh. */
+/** High half of the last mul32/imul32 product. */
 export let mulHigh = 0;
+/** Unsigned 32x32 multiply: returns the low half and leaves the high half in mulHigh. */
 export function mul32(a: number, b: number): number {
   const aL = a & 0xffff, aH = a >>> 16, bL = b & 0xffff, bH = b >>> 16;
   const ll = aL * bL, lh = aL * bH, hl = aH * bL, hh = aH * bH;
@@ -204,8 +205,9 @@ export function imulTrunc(c: Core, a: number, b: number, size: number): number {
   return r;
 }
 
-/** Unsigned divide of hi:lo (64 bits, hi < d) by d; remainder in divRem. */
+/** Remainder of the last 64-by-32 division. */
 export let divRem = 0;
+/** Unsigned divide of hi:lo (64 bits, hi < d) by d; remainder in divRem. */
 function udiv64(hi: number, lo: number, d: number): number {
   const n1 = hi * 65536 + (lo >>> 16);
   const q1 = Math.floor(n1 / d);

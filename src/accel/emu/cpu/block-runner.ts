@@ -4,11 +4,12 @@
  * transfer, at the page end, or after BLOCK_MAX instructions; instructions can also end it early
  * (breakBlock) when they change mode, flags that gate interrupts, or code on the page.
  */
-import { CS, GP, TF } from './constants.js';
+import { CS, GP, RF, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
-import { ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
 import { execute } from './exec-main.js';
+import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
 
@@ -42,6 +43,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     else {
       try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { break; }
     }
+    scratch[p + R_FAST] = classifyFast(scratch, p);
     if (off + len > pageEnd) {
       // The instruction runs into the next page: only as a lone, uncached block.
       if (n > 0) break;
@@ -53,30 +55,77 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     off += len;
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
   }
-  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: phys >>> 12, key, valid: cacheable };
+  const start = phys & 0xfff;
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable };
   if (cacheable) registerBlock(c, block);
   return block;
 }
 
-/** Finds or decodes the block at CS:EIP and executes it (until its end, breakBlock or the budget). */
+/** Blocks chained inside one runBlock call (jumps within the same code page to cached blocks). */
+const CHAIN_MAX = 32;
+
+/**
+ * Finds or decodes the block at CS:EIP and executes it (until its end, breakBlock or the budget),
+ * then goes on with already-decoded blocks on the same linear page without returning to the run
+ * loop (tight loops then cost no TLB or cache lookups).
+ */
 export function runBlock(c: Core): void {
   const eip = c.eip;
   if (eip > c.segLimit[CS]!) raise(c, GP, 0);
   const lin = (c.segBase[CS]! + eip) >>> 0;
   const lp = lin >>> 12, slot = lp & TLB_MASK;
   if (c.tlbLp[slot] !== lp || !(c.tlbAllow[slot]! & c.permX)) readSlow(c, lin, 1, c.permX);
-  const phys = (c.tlbPfn[slot]! * 4096) + (lin & 0xfff);
+  const pfn = c.tlbPfn[slot]!;
+  const ram = c.tlbMem[slot] !== undefined;
+  const phys = (pfn * 4096) + (lin & 0xfff);
   const mode = c.code32 ? MODE_32 : MODE_16;
   const key = phys * 4 + mode;
-  let block = c.blocks.get(key);
-  if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+  const h = (phys ^ (mode << 11)) & 4095;
+  let block = c.frontBlock[h];
+  if (block === undefined || block.key !== key || !block.valid) {
+    block = c.blocks.get(key);
+    if (block === undefined || !ram) block = decodeBlock(c, lin, phys, mode, key);
+    if (block.valid) c.frontBlock[h] = block;
+  }
   c.curPfn = block.pfn;
   c.breakBlock = false;
-  const rows = block.rows;
   const single = (c.flags & TF) !== 0;
-  const count = single ? 1 : block.count;
+  if (c.flags & RF) {
+    // RF (set by an IRET after a fault) lasts for exactly one instruction.
+    runRows(c, block.rows, 1, single);
+    c.flags &= ~RF;
+    c.curPfn = -1;
+    return;
+  }
+  for (let chain = 0; ; chain++) {
+    runRows(c, block.rows, single ? 1 : block.count, single);
+    if (c.breakBlock || c.retired >= c.target || single || chain >= CHAIN_MAX || !ram) break;
+    const e = c.eip;
+    if (e > c.segLimit[CS]!) break;
+    const l = (c.segBase[CS]! + e) >>> 0;
+    if (l >>> 12 !== lp) break;
+    const p2 = pfn * 4096 + (l & 0xfff);
+    const k2 = p2 * 4 + mode;
+    const next = c.frontBlock[(p2 ^ (mode << 11)) & 4095];
+    if (next === undefined || next.key !== k2 || !next.valid) break;
+    block = next;
+  }
+  c.curPfn = -1;
+}
+
+function runRows(c: Core, rows: Int32Array, count: number, single: boolean): void {
   for (let i = 0, p = 0; i < count; i++, p += ROW) {
     const info = rows[p + R_INFO]!;
+    const fast = rows[p + R_FAST]!;
+    if (fast !== 0) {
+      c.nextEip = c.eip + (info & I_LEN);
+      execFast(c, fast, rows, p);
+      c.eip = c.nextEip;
+      c.retired++;
+      if (single) c.trapPending = true;
+      if (c.breakBlock || c.retired >= c.target) return;
+      continue;
+    }
     c.op = rows[p + R_OP]!;
     c.info = info;
     c.modrm = rows[p + R_MODRM]!;
@@ -92,7 +141,6 @@ export function runBlock(c: Core): void {
     c.eip = c.nextEip;
     c.retired++;
     if (single) c.trapPending = true;
-    if (c.breakBlock || c.retired >= c.target) break;
+    if (c.breakBlock || c.retired >= c.target) return;
   }
-  c.curPfn = -1;
 }

@@ -32,6 +32,28 @@ function checkDirectCode(c: Core, sel: number, hi: number): void {
   if (!(hi & 0x8000)) raise(c, NP, sel & 0xfffc);
 }
 
+/**
+ * Fetches the descriptor a far JMP/CALL names (#GP(0) for null) into desc and returns its low
+ * dword; a code segment target is checked (type, privilege, presence, limit) right away.
+ */
+function fetchTarget(c: Core, sel: number, off: number): number {
+  if ((sel & 0xfffc) === 0) raise(c, GP, 0);
+  fetchDescriptor(c, sel);
+  const lo = desc.lo, hi = desc.hi;
+  if (hi & 0x1000) {
+    if (!((hi >>> 8) & 8)) raise(c, GP, sel & 0xfffc);
+    checkDirectCode(c, sel, hi);
+    checkLimit(c, off, lo, hi);
+  }
+  return lo;
+}
+
+/** A JMP/CALL to a task gate (type 5) or a TSS (1, 9) switches tasks; any other system type is #GP(selector). */
+function systemTarget(c: Core, sel: number, lo: number, type: number, reason: number): void {
+  if (type !== 5 && type !== 1 && type !== 9) raise(c, GP, sel & 0xfffc);
+  taskSwitch(c, type === 5 ? lo >>> 16 : sel, reason, c.nextEip, 0, type === 5 ? sel : -1);
+}
+
 /** Reads a call gate's target and checks its code segment; leaves the code descriptor in desc. */
 function gateTarget(c: Core, sel: number, glo: number, ghi: number): { cs: number; off: number } {
   const gdpl = (ghi >>> 13) & 3;
@@ -59,13 +81,8 @@ export function farJump(c: Core, sel: number, off: number): void {
     c.nextEip = off;
     return;
   }
-  if ((sel & 0xfffc) === 0) raise(c, GP, 0);
-  fetchDescriptor(c, sel);
-  const lo = desc.lo, hi = desc.hi;
+  const lo = fetchTarget(c, sel, off), hi = desc.hi;
   if (hi & 0x1000) {
-    if (!((hi >>> 8) & 8)) raise(c, GP, sel & 0xfffc);
-    checkDirectCode(c, sel, hi);
-    checkLimit(c, off, lo, hi);
     enterCode(c, sel, lo, hi, c.cpl);
     c.nextEip = off;
     return;
@@ -82,11 +99,8 @@ export function farJump(c: Core, sel: number, off: number): void {
       c.nextEip = g.off;
       return;
     }
-    case 5: case 1: case 9:
-      taskSwitch(c, type === 5 ? lo >>> 16 : sel, TASK_JMP, c.nextEip, 0, type === 5 ? sel : -1);
-      return;
     default:
-      raise(c, GP, sel & 0xfffc);
+      systemTarget(c, sel, lo, type, TASK_JMP);
   }
 }
 
@@ -103,13 +117,8 @@ export function farCall(c: Core, sel: number, off: number, osz: number): void {
     c.nextEip = off;
     return;
   }
-  if ((sel & 0xfffc) === 0) raise(c, GP, 0);
-  fetchDescriptor(c, sel);
-  const lo = desc.lo, hi = desc.hi;
+  const lo = fetchTarget(c, sel, off), hi = desc.hi;
   if (hi & 0x1000) {
-    if (!((hi >>> 8) & 8)) raise(c, GP, sel & 0xfffc);
-    checkDirectCode(c, sel, hi);
-    checkLimit(c, off, lo, hi);
     const save = c.r[ESP]!;
     try {
       push(c, osz, c.segSel[CS]!);
@@ -129,7 +138,7 @@ export function farCall(c: Core, sel: number, off: number, osz: number): void {
       checkLimit(c, g.off, clo, chi);
       const gsize = big ? 4 : 2;
       if (!(chi & 0x400) && dpl < c.cpl) {
-        const params = lo & 0x1f;
+        const params = hi & 0x1f;
         stackFromTss(c, dpl, 0);
         checkNewStack(c, dpl, 0);
         const oldSs = c.segSel[SS]!, oldEsp = c.r[ESP]!;
@@ -158,11 +167,8 @@ export function farCall(c: Core, sel: number, off: number, osz: number): void {
       c.nextEip = g.off;
       return;
     }
-    case 5: case 1: case 9:
-      taskSwitch(c, type === 5 ? lo >>> 16 : sel, TASK_CALL, c.nextEip, 0, type === 5 ? sel : -1);
-      return;
     default:
-      raise(c, GP, sel & 0xfffc);
+      systemTarget(c, sel, lo, type, TASK_CALL);
   }
 }
 

@@ -2,6 +2,20 @@
 
 /** GNU-as source that switches to 32-bit protected mode and jumps to `pm_main` with flat segments, ESP 0x90000, the TSS loaded and IDT at 0x30000. */
 export const PM_PROLOGUE = `
+  .macro SETGATE handler, vector, type
+  mov $\\handler, %eax
+  mov $\\vector, %ecx
+  mov $\\type, %edx
+  call set_gate
+  .endm
+  .macro TO_RING3 target, eflags=0x2
+  push $0x23
+  push $0x70000
+  push $\\eflags
+  push $0x1b
+  push $\\target
+  iret
+  .endm
   .code16
   cli
   lgdt gdtr
@@ -45,6 +59,9 @@ gdt:
   .word 0x67, tss2, 0x8900, 0
   .quad 0x000f9a000000ffff
   .quad 0x000f92000000ffff
+spare_gdt:
+  .quad 0
+  .quad 0
 gdt_end:
 gdtr:
   .word gdt_end - gdt - 1

@@ -7,14 +7,8 @@ test('real mode to protected mode to paging: #PF with CR2 and error code, then I
   const rig = makeRig();
   startReal(rig, assemble(PM_PROLOGUE + `
 pm_main:
-  mov $pf_handler, %eax
-  mov $14, %ecx
-  mov $0x8e00, %edx
-  call set_gate
-  mov $int80, %eax
-  mov $0x80, %ecx
-  mov $0xee00, %edx
-  call set_gate
+  SETGATE pf_handler, 14, 0x8e00
+  SETGATE int80, 0x80, 0xee00
   mov $0x21000, %edi
   mov $0x007, %eax
   mov $1024, %ecx
@@ -31,12 +25,7 @@ pm_main:
   mov %eax, %cr0
   movl $0xdeadbeef, 0x300010
   mov 0x300010, %ebx
-  push $0x23
-  push $0x70000
-  pushf
-  push $0x1b
-  push $ring3
-  iret
+  TO_RING3 ring3
 ring3:
   mov $0x23, %ax
   mov %ax, %ds
@@ -72,10 +61,7 @@ test('protected mode: #GP with a selector error code, #DE from DIV, and a double
   const rig = makeRig();
   startReal(rig, assemble(PM_PROLOGUE + `
 pm_main:
-  mov $gp_handler, %eax
-  mov $13, %ecx
-  mov $0x8e00, %edx
-  call set_gate
+  SETGATE gp_handler, 13, 0x8e00
   mov $de_handler, %eax
   mov $0, %ecx
   call set_gate

@@ -65,46 +65,79 @@ function deliverEvent(c: Core, vector: number, code: number, returnEip: number, 
 export function runCore(c: Core, max: number): EmuStopReason {
   c.target = c.retired + max;
   c.stopRequested = false;
+  // Events (interrupts, NMI, DMA writes, map changes) are polled after any block that ended
+  // early (I/O, MMIO writes, STI/POPF/IRET, mode changes, exceptions) and every POLL_BLOCKS blocks.
+  let poll = 0;
   for (;;) {
     if (c.stopRequested) { c.stopRequested = false; return 'stopped'; }
-    syncMemory(c);
-    if (c.trapPending) {
-      c.trapPending = false;
-      c.dr[6] = c.dr[6]! | 0x4000;
-      const r = raiseEvent(c, DB, -1);
+    if (--poll <= 0 || c.trapPending) {
+      poll = POLL_BLOCKS;
+      const r = pollEvents(c);
       if (r) return r;
+      if (c.halted) return 'halted';
     }
-    const pin = c.pin;
-    if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
-      c.halted = false;
-      const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
-      if (r) return r;
-    }
-    if (c.shadow) c.shadow = false;
-    else if (c.flags & IF && pin.hasInterrupt()) {
-      const vec = pin.acknowledge();
-      if (vec >= 0) {
-        c.halted = false;
-        const r = deliverEvent(c, vec & 0xff, -1, c.eip, EV_HW);
-        if (r) return r;
-      }
-    }
-    if (c.halted) return 'halted';
     if (c.retired >= c.target) return 'budget';
     try {
       runBlock(c);
+      if (c.breakBlock) poll = 0;
     } catch (err) {
-      if (err !== CPU_FAULT) throw err;
-      c.curPfn = -1;
-      c.trapPending = false;
-      const r = raiseEvent(c, c.faultVector, c.faultCode);
+      const r = blockFault(c, err);
       if (r) return r;
+      poll = 0;
     }
   }
 }
 
-function raiseEvent(c: Core, vector: number, code: number): EmuStopReason | undefined {
+/** Takes what happened outside the instruction stream: DMA and map changes, the single-step trap, NMI, INTR. */
+function pollEvents(c: Core): EmuStopReason | undefined {
+  syncMemory(c);
+  if (c.trapPending) {
+    c.trapPending = false;
+    c.dr[6] = c.dr[6]! | 0x4000;
+    const r = raiseEvent(c, DB, -1);
+    if (r) return r;
+  }
+  const pin = c.pin;
+  if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
+    c.halted = false;
+    // NMIs stay blocked until the next IRET.
+    c.nmiBlocked = true;
+    const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
+    if (r) return r;
+  }
+  if (c.shadow) c.shadow = false;
+  else if (c.flags & IF && pin.hasInterrupt()) {
+    const vec = pin.acknowledge();
+    if (vec >= 0) {
+      c.halted = false;
+      const r = deliverEvent(c, vec & 0xff, -1, c.eip, EV_HW);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** Delivers the exception a block raised (anything else thrown is a VMM bug and propagates). */
+function blockFault(c: Core, err: unknown): EmuStopReason | undefined {
+  if (err !== CPU_FAULT) throw err;
+  c.curPfn = -1;
+  c.trapPending = false;
+  const kind = c.faultKind;
+  c.faultKind = EV_HW;
+  // Instruction faults (not the INT3/INTO/INT1 traps, not #DB) push RF=1.
+  c.faultRf = kind === EV_HW && c.faultVector !== DB;
+  try {
+    return raiseEvent(c, c.faultVector, c.faultCode, kind);
+  } finally {
+    c.faultRf = false;
+  }
+}
+
+/** Blocks run between event polls when nothing ended a block early. */
+const POLL_BLOCKS = 16;
+
+function raiseEvent(c: Core, vector: number, code: number, kind: number = EV_HW): EmuStopReason | undefined {
   const hook = c.hooks?.exception?.(vector, code < 0 ? undefined : code);
   if (hook === 'stop') return 'exception';
-  return deliverEvent(c, vector, code, c.eip, EV_HW);
+  return deliverEvent(c, vector, code, c.eip, kind);
 }

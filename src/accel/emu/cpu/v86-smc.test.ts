@@ -7,10 +7,7 @@ test('virtual-8086 mode: paragraph segments, INT n with IOPL 0 faults #GP(0) int
   const rig = makeRig();
   startReal(rig, assemble(PM_PROLOGUE + `
 pm_main:
-  mov $gp_handler, %eax
-  mov $13, %ecx
-  mov $0x8e00, %edx
-  call set_gate
+  SETGATE gp_handler, 13, 0x8e00
   pushl $0x0
   pushl $0x0
   pushl $0x40
@@ -121,4 +118,23 @@ test('instruction rate on a register loop (printed, not asserted)', () => {
   assert.equal(rig.cpu.run(20_000_000), 'halted');
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`register loop: ${rig.cpu.retired} instructions in ${s.toFixed(3)} s = ${(rig.cpu.retired / s / 1e6).toFixed(1)} MIPS`);
+});
+
+test('an instruction that straddles a page boundary runs from its own (uncached) block with its own decoded fields', () => {
+  const rig = makeRig();
+  // PUSH EDI then, at 0x1ffd, MOVZX EAX, BYTE [ESI] (0F B6 06 with a 67 66 prefix pair in 16-bit code) crossing into 0x2000.
+  const code = assemble(`
+  .code16
+  movl $0x3000, %esi
+  movb $0x5a, 0x3000
+  movl $0x11111111, %edi
+  jmp 0x1ffc
+  .org 0x1ffc - 0x1000
+  pushl %edi
+  movzbl (%esi), %eax
+  hlt
+`, 0x1000);
+  startReal(rig, code);
+  assert.equal(rig.cpu.run(1000), 'halted');
+  assert.equal(rig.cpu.getState().gpr[0], 0x5a);
 });
