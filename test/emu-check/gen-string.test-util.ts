@@ -24,7 +24,11 @@ export function stringOp(b: SequenceBuilder): void {
     return DATA_BASE + 0x400 + rng.int(0xc00) - (rng.chance(0.3) ? rng.int(4) : 0);
   };
   const esi = place();
-  const edi = compares && op === 'cmps' && rng.chance(0.3) ? esi : place();
+  let edi = compares && op === 'cmps' && rng.chance(0.3) ? esi : place();
+  // Which of CMPS's two reads faults first when both would is not architectural (this AMD host
+  // reads ES:EDI first): at most one CMPS operand faults.
+  const inside = (a: number): boolean => a >= DATA_BASE + 0x100 && a < DATA_BASE + DATA_SIZE - 0x200;
+  if (op === 'cmps' && !inside(esi)) edi = DATA_BASE + 0x400 + rng.int(0x800);
   b.setReg(ESI, esi);
   b.setReg(EDI, edi);
   b.writes(ESI);
@@ -32,7 +36,7 @@ export function stringOp(b: SequenceBuilder): void {
   b.writes(ECX);
   b.writes(0);
   const override = op !== 'stos' && op !== 'scas' && rng.chance(0.2) ? [rng.pick([0x26, 0x2e, 0x36, 0x3e])] : [];
-  const addr16 = rng.chance(0.02) ? [0x67] : [];
+  const addr16 = op !== 'cmps' && rng.chance(0.02) ? [0x67] : [];
   const order = rng.chance(0.5) ? [...prefix, ...override] : [...override, ...prefix];
   // The CMPS/SCAS flags with a zero count under REP stay as they were (defined).
   b.instr(`${prefix.length ? (prefix[0] === 0xf3 ? 'rep ' : 'repne ') : ''}${op}${size}${down ? ' (std)' : ''} ecx=${count}`,
