@@ -44,7 +44,8 @@ for (const cls of CLASSES) {
       const c = cases[i]!;
       const h = host[i]!;
       const e = emu.run(c);
-      if (e.vector === UD && h.vector !== UD) {
+      // #UD on the software CPU where the host got at least as far: an instruction it lacks.
+      if (e.vector === UD && h.vector !== UD && h.eip >= e.eip) {
         const off = e.eip - CODE_BASE;
         const opcode = Array.from(c.code.subarray(off, off + 3), (x) => x.toString(16).padStart(2, '0')).join(' ');
         unimplemented.set(opcode, (unimplemented.get(opcode) ?? 0) + 1);

@@ -129,21 +129,12 @@ static void onSignal(int sig, void *info, void *ucv) {
   result[2] = sc->err;
   result[3] = sc->cr2;
   result[4] = sc->eip;
-  result[5] = sc->eax;
-  result[6] = sc->ecx;
-  result[7] = sc->edx;
-  result[8] = sc->ebx;
-  result[9] = sc->esp;
-  result[10] = sc->ebp;
-  result[11] = sc->esi;
-  result[12] = sc->edi;
+  /* EAX..EDI: the sigcontext holds them in the reverse order, EDI first. */
+  const u32 *eax = &sc->eax;
+  for (int r = 0; r < 8; r++) result[5 + r] = eax[-r];
   result[13] = sc->eflags;
-  result[14] = sc->es & 0xffff;
-  result[15] = sc->cs & 0xffff;
-  result[16] = sc->ss & 0xffff;
-  result[17] = sc->ds & 0xffff;
-  result[18] = sc->fs & 0xffff;
-  result[19] = sc->gs & 0xffff;
+  const u32 segs[6] = {sc->es, sc->cs, sc->ss, sc->ds, sc->fs, sc->gs};
+  for (int i = 0; i < 6; i++) result[14 + i] = segs[i] & 0xffff;
   sc->eip = (u32)sequence_resume;
   sc->esp = harness_esp;
   sc->eflags = 0x202;
