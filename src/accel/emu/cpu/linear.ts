@@ -38,9 +38,9 @@ export function readSlow(c: Core, lin: number, size: number, perm: number): numb
     if (size === 2) return mem[off]! | (mem[off + 1]! << 8);
     return (mem[off]! | (mem[off + 1]! << 8) | (mem[off + 2]! << 16) | (mem[off + 3]! << 24)) >>> 0;
   }
-  // Crosses a page boundary: both pages must translate before any byte is used.
-  const slot2 = slotFor(c, (lin + size - 1) >>> 0, perm);
-  void slot2;
+  // Crosses a page boundary: both pages must translate before any byte is used; a fault on the
+  // second page reports its first byte in CR2, as hardware does.
+  slotFor(c, ((lin | 0xfff) + 1) >>> 0, perm);
   let v = 0;
   for (let i = 0; i < size; i++) {
     const a = (lin + i) >>> 0;
@@ -73,22 +73,22 @@ export function writeSlow(c: Core, lin: number, size: number, v: number, perm: n
     writeBytes(c, slot, lin, size, v);
     return;
   }
-  slotFor(c, (lin + size - 1) >>> 0, perm);
+  slotFor(c, ((lin | 0xfff) + 1) >>> 0, perm);
   for (let i = 0; i < size; i++) {
     const a = (lin + i) >>> 0;
     writeBytes(c, slotFor(c, a, perm), a, 1, (v >>> (8 * i)) & 0xff);
   }
 }
 
-/** Faults now if [lin, lin+len) cannot all be written with permission `perm`. */
+/** Faults now if [lin, lin+len) cannot all be accessed with permission `perm` (CR2: the first byte of the failing page). */
 export function probeWrite(c: Core, lin: number, len: number, perm: number): void {
+  if (len <= 0) return;
   let a = lin >>> 0;
-  const end = lin + len;
+  const end = a + len;
   while (a < end) {
     slotFor(c, a >>> 0, perm);
-    a = ((a & ~0xfff) + 0x1000);
+    a = ((a | 0xfff) >>> 0) + 1;
   }
-  if (len > 0) slotFor(c, (end - 1) >>> 0, perm);
 }
 
 /** Reads a byte at a linear address with the current privilege. */

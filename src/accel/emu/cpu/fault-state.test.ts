@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble, makeRig, startReal } from './cpu.test-util.js';
+import { PM_PROLOGUE } from './pm-boot.test-util.js';
+
+/**
+ * Runs `body` in ring 0 with 32-bit paging on: 0-4 MiB identity-mapped (4 MiB page), 4-8 MiB not
+ * present, 8-12 MiB an alias of 0-4 MiB. The #PF handler halts with the error code in ESI, CR2
+ * in EDI and its ESP (12 below the faulting instruction's ESP) in EDX; #AC(17) likewise.
+ */
+function runPaged(body: string) {
+  const rig = makeRig();
+  startReal(rig, assemble(PM_PROLOGUE + `
+pm_main:
+  SETGATE fault_rec, 14, 0x8e00
+  SETGATE fault_rec, 17, 0x8e00
+  jmp handlers_done
+fault_rec:
+  pop %esi
+  mov %cr2, %edi
+  mov %esp, %edx
+  hlt
+handlers_done:
+  movl $0x00000087, 0x20000
+  movl $0x00000000, 0x20004
+  movl $0x00000087, 0x20008
+  mov %cr4, %eax
+  or $0x10, %eax
+  mov %eax, %cr4
+  mov $0x20000, %eax
+  mov %eax, %cr3
+  mov %cr0, %eax
+  or $0x80000000, %eax
+  mov %eax, %cr0
+` + body + `
+  hlt
+`, 0x1000));
+  assert.equal(rig.cpu.run(100_000), 'halted');
+  return { rig, st: rig.cpu.getState() };
+}
+
+test('#PF on an access that crosses into a non-present page reports the first byte of that page in CR2', () => {
+  for (const insn of ['movl (%ebx), %eax', 'movl %eax, (%ebx)', 'movw (%ebx), %ax']) {
+    const { rig, st } = runPaged(`mov $0x3fffff, %ebx\n  ${insn}`);
+    assert.equal(rig.exceptions.length, 1, insn);
+    assert.equal(st.gpr[7], 0x400000, `${insn}: CR2 is the start of the missing page`);
+    assert.equal(st.gpr[6], insn.startsWith('movl %eax') ? 2 : 0, `${insn}: error code`);
+  }
+});
