@@ -47,3 +47,11 @@ test('#PF on an access that crosses into a non-present page reports the first by
     assert.equal(st.gpr[6], insn.startsWith('movl %eax') ? 2 : 0, `${insn}: error code`);
   }
 });
+
+test('#PF on a read-modify-write operand (BTS, CMPXCHG8B, ADD) reports a write (error code W=1)', () => {
+  for (const insn of ['btsl $3, 0x400000', 'lock btrl $3, (%ebx)', 'cmpxchg8b (%ebx)', 'addl %eax, (%ebx)']) {
+    const { st } = runPaged(`mov $0x3ffffe, %ebx\n  ${insn}`);
+    assert.equal(st.gpr[6], 2, `${insn}: not-present write`);
+    assert.equal(st.gpr[7], 0x400000, `${insn}: CR2`);
+  }
+});
