@@ -13,6 +13,7 @@ import { ea, getRM, peek, pop, push, readSeg, regField, rmwGet, rmwSet, setRM, s
 import { wrSize } from './linear.js';
 import { loadSeg } from './segments.js';
 import { execTwoByte } from './exec-0f.js';
+import { enter } from './enter.js';
 import { stringOp } from './string-ops.js';
 import { portIn, portOut } from './io.js';
 import { farCall, farJump, farReturn } from './far-transfer.js';
@@ -229,8 +230,10 @@ export function execute(c: Core): void {
     case 0xc7: if (regField(c) !== 0) raise(c, UD); setRM(c, osz, c.imm); return;
     case 0xc8: enter(c); return;
     case 0xc9: {
-      setSp(c, c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff);
-      const v = pop(c, osz);
+      // LEAVE reads the saved frame pointer before changing ESP, so a fault leaves ESP as it was.
+      const bp = c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff;
+      const v = readSeg(c, SS, bp, osz);
+      setSp(c, c.stack32 ? (bp + osz) >>> 0 : (bp + osz) & 0xffff);
       setReg(c, osz, EBP, v);
       return;
     }
@@ -362,26 +365,6 @@ export function loadFarPointer(c: Core, s: number): void {
   loadSeg(c, s, sel);
   if (s === SS) { c.shadow = true; c.breakBlock = true; }
   setReg(c, osz, regField(c), o);
-}
-
-function enter(c: Core): void {
-  const osz = c.osz, size = c.imm & 0xffff, level = c.imm2 & 31;
-  const smask = c.stack32 ? 0xffffffff : 0xffff;
-  push(c, osz, getReg(c, osz, EBP));
-  const frame = sp(c);
-  if (level > 0) {
-    let bp = c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff;
-    for (let i = 1; i < level; i++) {
-      bp = (bp - osz) & smask;
-      push(c, osz, readSeg(c, SS, bp >>> 0, osz));
-    }
-    push(c, osz, frame);
-  }
-  const nsp = (sp(c) - size) & smask;
-  segWrite(c, SS, nsp >>> 0, 1);
-  setReg(c, c.stack32 ? 4 : 2, EBP, frame);
-  if (osz === 2 && c.stack32) setReg(c, 2, EBP, frame);
-  setSp(c, nsp);
 }
 
 function group3(c: Core, size: number): void {

@@ -55,3 +55,40 @@ test('#PF on a read-modify-write operand (BTS, CMPXCHG8B, ADD) reports a write (
     assert.equal(st.gpr[7], 0x400000, `${insn}: CR2`);
   }
 });
+
+test('a faulting ENTER or LEAVE leaves ESP and EBP unchanged', () => {
+  // Nesting level 2 reads the outer frame pointer at EBP-4, in the missing page.
+  let r = runPaged(`mov $0x400010, %ebp\n  mov %esp, %ebx\n  enter $0, $2`);
+  assert.deepEqual(r.rig.exceptions, [{ vector: 14, code: 0 }]);
+  assert.equal(r.st.gpr[7], 0x40000c);
+  assert.equal(r.st.gpr[2]! + 12, r.st.gpr[3], 'ESP as before the ENTER');
+  assert.equal(r.st.gpr[5], 0x400010, 'EBP unchanged');
+  // LEAVE whose EBP points into the missing page.
+  r = runPaged(`mov $0x400100, %ebp\n  mov %esp, %ebx\n  leave`);
+  assert.deepEqual(r.rig.exceptions, [{ vector: 14, code: 0 }]);
+  assert.equal(r.st.gpr[2]! + 12, r.st.gpr[3], 'ESP as before the LEAVE');
+});
+
+test('ENTER faults when the final stack pointer cannot be written (SDM: ENTER checks it)', () => {
+  // The stack at 0x800010 (an alias of 0x10); 0x100 bytes of locals end in the missing page.
+  const { rig, st } = runPaged(`mov $0x800010, %esp\n  mov %esp, %ebx\n  mov $0x1234, %ebp\n  enter $0x100, $0`);
+  assert.deepEqual(rig.exceptions, [{ vector: 14, code: 2 }]);
+  assert.equal(st.gpr[7], 0x80000c - 0x100, 'CR2: the final ESP');
+  assert.equal(st.gpr[2]! + 12, st.gpr[3], 'ESP as before the ENTER');
+  assert.equal(st.gpr[5], 0x1234, 'EBP unchanged');
+});
+
+test('16-bit ENTER on a 32-bit stack writes BP only', () => {
+  const rig = makeRig();
+  startReal(rig, assemble(PM_PROLOGUE + `
+pm_main:
+  mov $0x12345678, %ebp
+  enterw $8, $1
+  hlt
+`, 0x1000));
+  assert.equal(rig.cpu.run(100_000), 'halted');
+  const st = rig.cpu.getState();
+  assert.equal(st.gpr[5]! >>> 16, 0x1234, 'upper half of EBP kept');
+  assert.equal(st.gpr[5]! & 0xffff, (0x90000 - 2) & 0xffff, 'BP = the frame pointer');
+  assert.equal(st.gpr[4], 0x90000 - 4 - 8, 'ESP: BP and the frame pointer pushed, 8 bytes reserved');
+});
