@@ -92,3 +92,19 @@ pm_main:
   assert.equal(st.gpr[5]! & 0xffff, (0x90000 - 2) & 0xffff, 'BP = the frame pointer');
   assert.equal(st.gpr[4], 0x90000 - 4 - 8, 'ESP: BP and the frame pointer pushed, 8 bytes reserved');
 });
+
+test('DAS: the borrow out of AL - 6 sets CF (AL = 2, AF = 1)', () => {
+  const rig = makeRig();
+  startReal(rig, assemble(`.code16
+    mov $0x0f, %al
+    add $1, %al
+    mov $0x02, %al
+    das
+    setc %bl
+    hlt
+`, 0x1000));
+  assert.equal(rig.cpu.run(1000), 'halted');
+  const st = rig.cpu.getState();
+  assert.equal(st.gpr[0]! & 0xff, 0xfc);
+  assert.equal(st.gpr[3]! & 0xff, 1, 'CF set by the borrow');
+});
