@@ -7,7 +7,7 @@
 import { EBP, SS } from './constants.js';
 import type { Core } from './core.js';
 import { getReg, setReg } from './core.js';
-import { probeWrite, rdSize, wrSize } from './linear.js';
+import { checkAlign, probeWrite, rdSize, wrSize } from './linear.js';
 import { segRead, segWrite, setSp, sp } from './operands.js';
 
 /** Executes ENTER imm16 (size in c.imm), imm8 (level in c.imm2). */
@@ -29,7 +29,9 @@ export function enter(c: Core): void {
     wrSize(c, segWrite(c, SS, s, osz), osz, frame);
   }
   const nsp = ((s - size) & smask) >>> 0;
-  probeWrite(c, segWrite(c, SS, nsp, osz), osz, c.permW);
+  const last = segWrite(c, SS, nsp, osz);
+  checkAlign(c, last, osz, c.permW);
+  probeWrite(c, last, osz, c.permW);
   // The operand size picks BP or EBP (a 16-bit ENTER on a 32-bit stack writes BP only).
   setReg(c, osz, EBP, frame);
   setSp(c, nsp);

@@ -10,7 +10,7 @@ import { alu, bcd, divAcc, idivAcc, imulAcc, imulTrunc, mulAcc, neg, shift, CMP 
 import { carry, condition, getFlags, lazyIncDec, materialize, setFlagBits } from './flags.js';
 import { I_LOCK } from './decoder.js';
 import { ea, getRM, peek, pop, push, readSeg, regField, rmwGet, rmwSet, setRM, setSp, sp, segRead, segWrite, writeSeg } from './operands.js';
-import { wrSize } from './linear.js';
+import { checkAlign, updateAlignCheck, wrSize } from './linear.js';
 import { loadSeg } from './segments.js';
 import { execTwoByte } from './exec-0f.js';
 import { enter } from './enter.js';
@@ -55,6 +55,7 @@ export function writeFlags(c: Core, v: number, size: number): void {
   }
   if (size === 2) mask &= 0xffff;
   c.flags = ((c.flags & ~mask) | (v & mask) | 2) & ~RF;
+  updateAlignCheck(c);
   c.breakBlock = true;
 }
 
@@ -336,6 +337,8 @@ function pushSeg(c: Core, s: number): void {
     // 32-bit push of a segment register writes only the low word on P6 and later.
     const ns = c.stack32 ? (c.r[ESP]! - 4) >>> 0 : (c.r[ESP]! - 4) & 0xffff;
     const lin = segWriteStack(c, ns);
+    // ... but is alignment-checked as a dword.
+    checkAlign(c, lin, 4, c.permW);
     wrSize(c, lin, 2, v);
     setSp(c, ns);
   } else push(c, 2, v);

@@ -108,3 +108,40 @@ test('DAS: the borrow out of AL - 6 sets CF (AL = 2, AF = 1)', () => {
   assert.equal(st.gpr[0]! & 0xff, 0xfc);
   assert.equal(st.gpr[3]! & 0xff, 1, 'CF set by the borrow');
 });
+
+test('alignment check: CR0.AM, CPL 3 and EFLAGS.AC make a misaligned data access #AC(0); aligned ones and ring 0 run', () => {
+  const rig = makeRig();
+  startReal(rig, assemble(PM_PROLOGUE + `
+pm_main:
+  SETGATE ac_rec, 17, 0x8e00
+  jmp go
+ac_rec:
+  pop %esi
+  mov %esp, %edx
+  hlt
+go:
+  mov %cr0, %eax
+  or $0x40000, %eax
+  mov %eax, %cr0
+  movl 0x2001, %eax
+  pushfl
+  orl $0x40000, (%esp)
+  popfl
+  movl 0x2001, %eax
+  TO_RING3 user, 0x40002
+user:
+  mov $0x23, %ax
+  mov %ax, %ds
+  movl 0x2000, %eax
+  movw 0x2002, %ax
+  movb 0x2003, %al
+  mov $1, %ebx
+  movl 0x2001, %eax
+  mov $2, %ebx
+  hlt
+`, 0x1000));
+  assert.equal(rig.cpu.run(100_000), 'halted');
+  const st = rig.cpu.getState();
+  assert.deepEqual(rig.exceptions, [{ vector: 17, code: 0 }]);
+  assert.equal(st.gpr[3], 1, 'the misaligned dword read at CPL 3 faulted; aligned ones ran');
+});
