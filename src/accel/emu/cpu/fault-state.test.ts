@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble, makeRig, startReal } from './cpu.test-util.js';
-import { PM_PROLOGUE } from './pm-boot.test-util.js';
+import { PM_PROLOGUE, pagingOnPse } from './pm-boot.test-util.js';
 
 /**
  * Runs `body` in ring 0 with 32-bit paging on: 0-4 MiB identity-mapped (4 MiB page), 4-8 MiB not
@@ -24,15 +24,7 @@ handlers_done:
   movl $0x00000087, 0x20000
   movl $0x00000000, 0x20004
   movl $0x00000087, 0x20008
-  mov %cr4, %eax
-  or $0x10, %eax
-  mov %eax, %cr4
-  mov $0x20000, %eax
-  mov %eax, %cr3
-  mov %cr0, %eax
-  or $0x80000000, %eax
-  mov %eax, %cr0
-` + body + `
+` + pagingOnPse() + body + `
   hlt
 `, 0x1000));
   assert.equal(rig.cpu.run(100_000), 'halted');
