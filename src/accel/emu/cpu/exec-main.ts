@@ -10,7 +10,7 @@ import { alu, bcd, divAcc, idivAcc, imulAcc, imulTrunc, mulAcc, neg, shift, CMP 
 import { carry, condition, getFlags, lazyIncDec, materialize, setFlagBits } from './flags.js';
 import { I_LOCK } from './decoder.js';
 import { ea, getRM, peek, pop, push, readSeg, regField, rmwGet, rmwSet, setRM, setSp, sp, segRead, segWrite, writeSeg } from './operands.js';
-import { checkAlign, updateAlignCheck, wrSize } from './linear.js';
+import { checkAlign, probeWrite, updateAlignCheck, wrSize } from './linear.js';
 import { loadSeg } from './segments.js';
 import { execTwoByte } from './exec-0f.js';
 import { enter } from './enter.js';
@@ -84,13 +84,24 @@ export function execute(c: Core): void {
     }
     case 0x60: {
       const t = c.r[ESP]!;
-      const s0 = sp(c);
-      // Check the whole frame first so a fault leaves ESP unchanged.
-      segRead(c, SS, (s0 - 8 * osz) & (c.stack32 ? 0xffffffff : 0xffff), 1);
-      for (let i = 0; i < 8; i++) push(c, osz, i === ESP ? t : getReg(c, osz, i));
+      const mask = c.stack32 ? 0xffffffff : 0xffff;
+      let s = sp(c);
+      // Check the bottom of the frame first (#SS before any write); ESP changes only at the end.
+      segRead(c, SS, ((s - 8 * osz) & mask) >>> 0, 1);
+      for (let i = 0; i < 8; i++) {
+        s = ((s - osz) & mask) >>> 0;
+        wrSize(c, segWrite(c, SS, s, osz), osz, i === ESP ? t : getReg(c, osz, i));
+      }
+      setSp(c, s);
       return;
     }
     case 0x61: {
+      // A flat 32-bit stack: check the whole frame first so a fault changes no register.
+      if (c.stack32) {
+        const lin = segRead(c, SS, c.r[ESP]!, 8 * osz);
+        checkAlign(c, lin, osz, c.permR);
+        probeWrite(c, lin, 8 * osz, c.permR);
+      }
       for (let i = 7; i >= 0; i--) {
         const v = pop(c, osz);
         if (i !== ESP) setReg(c, osz, i, v);

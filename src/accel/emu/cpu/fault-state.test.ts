@@ -61,6 +61,19 @@ test('a faulting ENTER or LEAVE leaves ESP and EBP unchanged', () => {
   assert.equal(r.st.gpr[2]! + 12, r.st.gpr[3], 'ESP as before the LEAVE');
 });
 
+test('PUSHA with ESP above 2 GiB pushes; a POPA that faults part way changes no register', () => {
+  // 0x80000000-0x803fffff: another alias of 0-4 MiB.
+  let r = runPaged(`movl $0x87, 0x20800\n  mov %esp, %ebp\n  mov $0x80001000, %esp\n  mov $0x5a5a, %eax\n  pusha\n  mov %esp, %ebx\n  mov %ebp, %esp`);
+  assert.deepEqual(r.rig.exceptions, []);
+  assert.equal(r.st.gpr[3], 0x80001000 - 32, 'ESP after PUSHA');
+  assert.equal(r.rig.mem.read32(0xffc), 0x5a5a, 'EAX pushed first');
+  r = runPaged(`mov $0x3ffff0, %esp\n  mov $0x1111, %eax\n  mov $0x2222, %ebx\n  mov $0x3333, %ebp\n  popa`);
+  assert.deepEqual(r.rig.exceptions, [{ vector: 14, code: 0 }]);
+  assert.equal(r.st.gpr[7], 0x400000, 'CR2');
+  assert.deepEqual([r.st.gpr[0], r.st.gpr[3], r.st.gpr[5]], [0x1111, 0x2222, 0x3333], 'EAX, EBX, EBP unchanged');
+  assert.equal(r.st.gpr[2]! + 12, 0x3ffff0, 'ESP unchanged');
+});
+
 test('ENTER faults when the final stack pointer cannot be written (SDM: ENTER checks it)', () => {
   // The stack at 0x800010 (an alias of 0x10); 0x100 bytes of locals end in the missing page.
   const { rig, st } = runPaged(`mov $0x800010, %esp\n  mov %esp, %ebx\n  mov $0x1234, %ebp\n  enter $0x100, $0`);
