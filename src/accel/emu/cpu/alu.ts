@@ -275,7 +275,8 @@ export function bcd(c: Core, op: number, imm: number): void {
     case 0x27: case 0x2f: {
       const sub = op === 0x2f;
       let r = al, ncf = false, naf = false;
-      if ((al & 0xf) > 9 || af) { r = sub ? r - 6 : r + 6; naf = true; }
+      // DAS: the borrow out of AL - 6 sets CF (DAA's carry out of AL + 6 needs AL > 0x99, set below anyway).
+      if ((al & 0xf) > 9 || af) { r = sub ? r - 6 : r + 6; naf = true; if (r < 0) ncf = true; }
       if (al > 0x99 || cf) { r = sub ? r - 0x60 : r + 0x60; ncf = true; }
       r &= 0xff;
       setReg(c, 1, EAX, r);

@@ -115,6 +115,8 @@ export class Core {
   permR = P_RS;
   permW = P_WS;
   permX = P_XS;
+  /** CR0.AM, EFLAGS.AC and CPL 3 all hold: misaligned user data accesses raise #AC(0) (see updateAlignCheck). */
+  alignCheck = false;
   /** Software TLB: linear page numbers (-1 empty), fast-path and architectural permissions, backing arrays, physical page numbers. */
   readonly tlbLp = new Int32Array(TLB_SIZE).fill(-1);
   readonly tlbFast = new Uint8Array(TLB_SIZE);

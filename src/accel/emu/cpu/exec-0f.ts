@@ -4,11 +4,11 @@ import type { Core } from './core.js';
 import { getReg, raise, setReg, signExtend, sizeMask } from './core.js';
 import { alu, imulTrunc, shiftDouble } from './alu.js';
 import { condition, lazyResult, setFlagBits, getFlags } from './flags.js';
-import { ea, getRM, readSeg, regField, rmwGet, rmwSet, setRM, segRead, segWrite } from './operands.js';
+import { ea, getRM, readForWrite, regField, rmwGet, rmwSet, setRM, segRead, segWrite } from './operands.js';
 import { loadFarPointer, nearJump, popSeg, pushSeg } from './exec-main.js';
 import { clts, cpuidInsn, group6, group7, larLsl, movControl, msrAccess, rdtsc, sysenter } from './system-ops.js';
 import { fpuGroup15, fpuSimd } from './fpu-bridge.js';
-import { rd32, wr32, wrSize } from './linear.js';
+import { probeWrite, rdSize, wr32, wrSize } from './linear.js';
 
 /** Executes an instruction of the 0F map (c.op in 0x100..0x3FF). */
 export function execTwoByte(c: Core): void {
@@ -120,8 +120,9 @@ function bitOp(c: Core, n: number, offset: number, immediate: boolean): void {
       off >>>= 0;
       bit = so & (bits - 1);
     }
-    lin = n === 0 ? segRead(c, c.seg, off, size) : segWrite(c, c.seg, off, size);
-    v = readSeg(c, c.seg, off, size);
+    // BTS/BTR/BTC read their operand as a read-modify-write: checked for writing first (#PF W=1).
+    if (n === 0) { lin = segRead(c, c.seg, off, size); v = rdSize(c, lin, size); }
+    else { segRead(c, c.seg, off, size); lin = segWrite(c, c.seg, off, size); v = readForWrite(c, lin, size); }
     c.rmwLin = lin;
   }
   const cf = (v >>> bit) & 1;
@@ -142,7 +143,9 @@ function cmpxchg8b(c: Core): void {
   const off = ea(c);
   const lin = segWrite(c, c.seg, off, 8);
   segRead(c, c.seg, off, 8);
-  const lo = rd32(c, lin), hi = rd32(c, lin + 4);
+  // A read-modify-write of 8 bytes: both pages are checked for writing before the read.
+  probeWrite(c, lin, 8, c.permW);
+  const lo = readForWrite(c, lin, 4), hi = readForWrite(c, (lin + 4) >>> 0, 4);
   if (lo === c.r[EAX] && hi === c.r[EDX]) {
     wr32(c, lin, c.r[EBX]!); wr32(c, lin + 4, c.r[ECX]!);
     setFlagBits(c, ZF, ZF);

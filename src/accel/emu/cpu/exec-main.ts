@@ -10,9 +10,10 @@ import { alu, bcd, divAcc, idivAcc, imulAcc, imulTrunc, mulAcc, neg, shift, CMP 
 import { carry, condition, getFlags, lazyIncDec, materialize, setFlagBits } from './flags.js';
 import { I_LOCK } from './decoder.js';
 import { ea, getRM, peek, pop, push, readSeg, regField, rmwGet, rmwSet, setRM, setSp, sp, segRead, segWrite, writeSeg } from './operands.js';
-import { wrSize } from './linear.js';
+import { checkAlign, probeWrite, updateAlignCheck, wrSize } from './linear.js';
 import { loadSeg } from './segments.js';
 import { execTwoByte } from './exec-0f.js';
+import { enter } from './enter.js';
 import { stringOp } from './string-ops.js';
 import { portIn, portOut } from './io.js';
 import { farCall, farJump, farReturn } from './far-transfer.js';
@@ -54,6 +55,7 @@ export function writeFlags(c: Core, v: number, size: number): void {
   }
   if (size === 2) mask &= 0xffff;
   c.flags = ((c.flags & ~mask) | (v & mask) | 2) & ~RF;
+  updateAlignCheck(c);
   c.breakBlock = true;
 }
 
@@ -82,13 +84,24 @@ export function execute(c: Core): void {
     }
     case 0x60: {
       const t = c.r[ESP]!;
-      const s0 = sp(c);
-      // Check the whole frame first so a fault leaves ESP unchanged.
-      segRead(c, SS, (s0 - 8 * osz) & (c.stack32 ? 0xffffffff : 0xffff), 1);
-      for (let i = 0; i < 8; i++) push(c, osz, i === ESP ? t : getReg(c, osz, i));
+      const mask = c.stack32 ? 0xffffffff : 0xffff;
+      let s = sp(c);
+      // Check the bottom of the frame first (#SS before any write); ESP changes only at the end.
+      segRead(c, SS, ((s - 8 * osz) & mask) >>> 0, 1);
+      for (let i = 0; i < 8; i++) {
+        s = ((s - osz) & mask) >>> 0;
+        wrSize(c, segWrite(c, SS, s, osz), osz, i === ESP ? t : getReg(c, osz, i));
+      }
+      setSp(c, s);
       return;
     }
     case 0x61: {
+      // A flat 32-bit stack: check the whole frame first so a fault changes no register.
+      if (c.stack32) {
+        const lin = segRead(c, SS, c.r[ESP]!, 8 * osz);
+        checkAlign(c, lin, osz, c.permR);
+        probeWrite(c, lin, 8 * osz, c.permR);
+      }
       for (let i = 7; i >= 0; i--) {
         const v = pop(c, osz);
         if (i !== ESP) setReg(c, osz, i, v);
@@ -229,8 +242,10 @@ export function execute(c: Core): void {
     case 0xc7: if (regField(c) !== 0) raise(c, UD); setRM(c, osz, c.imm); return;
     case 0xc8: enter(c); return;
     case 0xc9: {
-      setSp(c, c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff);
-      const v = pop(c, osz);
+      // LEAVE reads the saved frame pointer before changing ESP, so a fault leaves ESP as it was.
+      const bp = c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff;
+      const v = readSeg(c, SS, bp, osz);
+      setSp(c, c.stack32 ? (bp + osz) >>> 0 : (bp + osz) & 0xffff);
       setReg(c, osz, EBP, v);
       return;
     }
@@ -333,6 +348,8 @@ function pushSeg(c: Core, s: number): void {
     // 32-bit push of a segment register writes only the low word on P6 and later.
     const ns = c.stack32 ? (c.r[ESP]! - 4) >>> 0 : (c.r[ESP]! - 4) & 0xffff;
     const lin = segWriteStack(c, ns);
+    // ... but is alignment-checked as a dword.
+    checkAlign(c, lin, 4, c.permW);
     wrSize(c, lin, 2, v);
     setSp(c, ns);
   } else push(c, 2, v);
@@ -362,26 +379,6 @@ export function loadFarPointer(c: Core, s: number): void {
   loadSeg(c, s, sel);
   if (s === SS) { c.shadow = true; c.breakBlock = true; }
   setReg(c, osz, regField(c), o);
-}
-
-function enter(c: Core): void {
-  const osz = c.osz, size = c.imm & 0xffff, level = c.imm2 & 31;
-  const smask = c.stack32 ? 0xffffffff : 0xffff;
-  push(c, osz, getReg(c, osz, EBP));
-  const frame = sp(c);
-  if (level > 0) {
-    let bp = c.stack32 ? c.r[EBP]! : c.r[EBP]! & 0xffff;
-    for (let i = 1; i < level; i++) {
-      bp = (bp - osz) & smask;
-      push(c, osz, readSeg(c, SS, bp >>> 0, osz));
-    }
-    push(c, osz, frame);
-  }
-  const nsp = (sp(c) - size) & smask;
-  segWrite(c, SS, nsp >>> 0, 1);
-  setReg(c, c.stack32 ? 4 : 2, EBP, frame);
-  if (osz === 2 && c.stack32) setReg(c, 2, EBP, frame);
-  setSp(c, nsp);
 }
 
 function group3(c: Core, size: number): void {

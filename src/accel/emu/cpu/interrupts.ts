@@ -8,7 +8,7 @@ import { AC, CS, DS, ES, FS, GP, GS, IF, IOPL, NP, NT, RF, SS, TF, VM, ESP, VIF,
 import type { Core } from './core.js';
 import { raise, refreshSegSizes } from './core.js';
 import { getFlags, materialize } from './flags.js';
-import { setCpl, sysRead } from './linear.js';
+import { setCpl, sysRead, updateAlignCheck } from './linear.js';
 import { peek, push, setSp, sp } from './operands.js';
 import { desc, fetchDescriptor, loadNull, loadSegReal, markAccessed, nullInvalidSegs, setSegCache } from './segments.js';
 import { checkNewStack, ns, nsPush, stackFromTss } from './new-stack.js';
@@ -148,6 +148,7 @@ export function interruptReturn(c: Core, osz: number): void {
     materialize(c);
     const mask = osz === 4 ? EFLAGS_VALID & ~(VM | VIP | VIF) : 0x7fd5;
     c.flags = (c.flags & ~mask) | (fl & mask) | 2;
+    updateAlignCheck(c);
     c.nextEip = ip;
     return;
   }
@@ -159,6 +160,7 @@ export function interruptReturn(c: Core, osz: number): void {
     materialize(c);
     const mask = (osz === 4 ? EFLAGS_VALID & ~(VM | VIP | VIF | IOPL | RF) : 0xffff & ~IOPL) & EFLAGS_VALID;
     c.flags = (c.flags & ~mask) | (fl & mask) | 2;
+    updateAlignCheck(c);
     c.nextEip = ip & 0xffff;
     return;
   }
@@ -210,6 +212,7 @@ function returnFlags(c: Core, fl: number, osz: number, cpl: number): void {
   if (cpl === 0) { mask |= IOPL | IF; if (osz === 4) mask |= VIF | VIP; }
   else if (cpl <= ((c.flags & IOPL) >>> 12)) mask |= IF;
   c.flags = (c.flags & ~mask) | (fl & mask) | 2;
+  updateAlignCheck(c);
 }
 
 function returnToV86(c: Core, eip: number, csSel: number, fl: number): void {

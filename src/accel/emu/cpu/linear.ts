@@ -4,9 +4,10 @@
  * code take the slow path (which drops the decoded code on a write).
  */
 import type { Core } from './core.js';
-import { P_RS, P_RU, P_WS, P_WU, P_XS, P_XU, TLB_MASK } from './core.js';
+import { P_RS, P_RU, P_WS, P_WU, P_XS, P_XU, TLB_MASK, raise } from './core.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, walk } from './paging.js';
 import { invalidatePage, touchesCode } from './code-pages.js';
+import { AC, AC_FAULT, CR0_AM } from './constants.js';
 
 /** Supervisor permission bits for implicit system accesses (descriptor tables, TSS, IDT). */
 export const SYS_READ = P_RS, SYS_WRITE = P_WS;
@@ -26,9 +27,16 @@ function physByteRead(c: Core, slot: number, lin: number): number {
   return c.memory.mmioRead(((c.tlbPfn[slot]! << 12) | (lin & 0xfff)) >>> 0, 1) & 0xff;
 }
 
+/** Raises #AC(0) for a misaligned `size`-byte user data access while alignment checking is on. */
+export function checkAlign(c: Core, lin: number, size: number, perm: number): void {
+  if (c.alignCheck && (lin & (size - 1)) !== 0 && (perm & (P_RU | P_WU)) !== 0) raise(c, AC_FAULT, 0);
+}
+
 /** Reads `size` bytes (1, 2, 4) at `lin` with permission `perm` (the slow path; any alignment). */
 export function readSlow(c: Core, lin: number, size: number, perm: number): number {
   lin >>>= 0;
+  // #AC comes before the page walk (a misaligned access to a missing page is #AC on the host).
+  checkAlign(c, lin, size, perm);
   const slot = slotFor(c, lin, perm);
   const off = lin & 0xfff;
   if (off + size <= 4096) {
@@ -38,9 +46,9 @@ export function readSlow(c: Core, lin: number, size: number, perm: number): numb
     if (size === 2) return mem[off]! | (mem[off + 1]! << 8);
     return (mem[off]! | (mem[off + 1]! << 8) | (mem[off + 2]! << 16) | (mem[off + 3]! << 24)) >>> 0;
   }
-  // Crosses a page boundary: both pages must translate before any byte is used.
-  const slot2 = slotFor(c, (lin + size - 1) >>> 0, perm);
-  void slot2;
+  // Crosses a page boundary: both pages must translate before any byte is used; a fault on the
+  // second page reports its first byte in CR2, as hardware does.
+  slotFor(c, ((lin | 0xfff) + 1) >>> 0, perm);
   let v = 0;
   for (let i = 0; i < size; i++) {
     const a = (lin + i) >>> 0;
@@ -58,7 +66,7 @@ function writeBytes(c: Core, slot: number, lin: number, size: number, v: number)
     mem[off] = v;
     if (size > 1) { mem[off + 1] = v >>> 8; if (size > 2) { mem[off + 2] = v >>> 16; mem[off + 3] = v >>> 24; } }
     // A page without code takes later writes on the fast path.
-    if (!c.codePage[pfn]) c.tlbFast[slot]! |= c.tlbAllow[slot]! & (P_WS | P_WU);
+    if (!c.codePage[pfn]) c.tlbFast[slot]! |= c.tlbAllow[slot]! & (c.alignCheck ? P_WS : P_WS | P_WU);
     return;
   }
   c.memory.mmioWrite(((pfn << 12) | off) >>> 0, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
@@ -68,27 +76,28 @@ function writeBytes(c: Core, slot: number, lin: number, size: number, v: number)
 /** Writes `size` bytes at `lin` with permission `perm` (the slow path; all-or-nothing across pages). */
 export function writeSlow(c: Core, lin: number, size: number, v: number, perm: number): void {
   lin >>>= 0;
+  checkAlign(c, lin, size, perm);
   const slot = slotFor(c, lin, perm);
   if ((lin & 0xfff) + size <= 4096) {
     writeBytes(c, slot, lin, size, v);
     return;
   }
-  slotFor(c, (lin + size - 1) >>> 0, perm);
+  slotFor(c, ((lin | 0xfff) + 1) >>> 0, perm);
   for (let i = 0; i < size; i++) {
     const a = (lin + i) >>> 0;
     writeBytes(c, slotFor(c, a, perm), a, 1, (v >>> (8 * i)) & 0xff);
   }
 }
 
-/** Faults now if [lin, lin+len) cannot all be written with permission `perm`. */
+/** Faults now if [lin, lin+len) cannot all be accessed with permission `perm` (CR2: the first byte of the failing page). */
 export function probeWrite(c: Core, lin: number, len: number, perm: number): void {
+  if (len <= 0) return;
   let a = lin >>> 0;
-  const end = lin + len;
+  const end = a + len;
   while (a < end) {
     slotFor(c, a >>> 0, perm);
-    a = ((a & ~0xfff) + 0x1000);
+    a = ((a | 0xfff) >>> 0) + 1;
   }
-  if (len > 0) slotFor(c, (end - 1) >>> 0, perm);
 }
 
 /** Reads a byte at a linear address with the current privilege. */
@@ -183,4 +192,25 @@ export function setCpl(c: Core, cpl: number): void {
   c.permR = user ? P_RU : P_RS;
   c.permW = user ? P_WU : P_WS;
   c.permX = user ? P_XU : P_XS;
+  updateAlignCheck(c);
+}
+
+/**
+ * Recomputes whether alignment checking is on (CR0.AM, EFLAGS.AC, CPL 3; SDM vol. 3 6.15 #AC).
+ * Call after CR0, EFLAGS.AC or the CPL may have changed. While it is on, user data accesses leave
+ * the TLB fast path so the slow path can check alignment; the fast path itself never tests it.
+ */
+export function updateAlignCheck(c: Core): void {
+  const on = c.cpl === 3 && (c.cr0 & CR0_AM) !== 0 && (c.flags & AC) !== 0;
+  if (on === c.alignCheck) return;
+  c.alignCheck = on;
+  for (let i = 0; i < c.tlbUsedCount; i++) {
+    const slot = c.tlbUsed[i]!;
+    if (c.tlbLp[slot] === -1) continue;
+    const mem = c.tlbMem[slot];
+    let fast = mem ? c.tlbAllow[slot]! : 0;
+    if (!c.tlbRamW[slot] || c.codePage[c.tlbPfn[slot]!]) fast &= ~(P_WS | P_WU);
+    if (on) fast &= ~(P_RU | P_WU);
+    c.tlbFast[slot] = fast;
+  }
 }

@@ -79,11 +79,12 @@ export function rmwGet(c: Core, size: number): number {
   const lin = segWrite(c, c.seg, off, size);
   c.rmwLin = lin;
   // Read with write permission so a read-only page faults as a write (#PF W=1).
-  const v = rdWriteable(c, lin, size);
+  const v = readForWrite(c, lin, size);
   return v;
 }
 
-function rdWriteable(c: Core, lin: number, size: number): number {
+/** Reads `size` bytes at `lin` as the read of a read-modify-write: a missing or read-only page faults as a write. */
+export function readForWrite(c: Core, lin: number, size: number): number {
   const lp = lin >>> 12, s = lp & TLB_MASK, o = lin & 0xfff;
   if (c.tlbLp[s] === lp && c.tlbFast[s]! & c.permW && o <= 4096 - size) {
     const m = c.tlbMem[s]!;

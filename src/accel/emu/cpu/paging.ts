@@ -147,6 +147,8 @@ function fillSlot(c: Core, slot: number, lp: number, pfn: number, perms: number,
   c.tlbRamW[slot] = ramW ? 1 : 0;
   let fast = mem ? perms : 0;
   if (!ramW || c.codePage[pfn]) fast &= ~(P_WS | P_WU);
+  // Alignment checking (CPL 3) keeps user data accesses on the slow path, which checks it.
+  if (c.alignCheck) fast &= ~(P_RU | P_WU);
   c.tlbFast[slot] = fast;
 }
 

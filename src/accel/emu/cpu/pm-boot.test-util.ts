@@ -76,3 +76,17 @@ tss:
 tss2:
   .fill 104, 1, 0
 `;
+
+/** GNU-as lines that turn on 32-bit paging with 4 MiB pages (CR4.PSE), the page directory at 0x20000, ORing `cr0Bits` (PG, maybe WP) into CR0. */
+export function pagingOnPse(cr0Bits = '0x80000000'): string {
+  return `
+  mov %cr4, %eax
+  or $0x10, %eax
+  mov %eax, %cr4
+  mov $0x20000, %eax
+  mov %eax, %cr3
+  mov %cr0, %eax
+  or $${cr0Bits}, %eax
+  mov %eax, %cr0
+`;
+}

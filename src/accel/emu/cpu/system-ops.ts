@@ -7,7 +7,7 @@ import { SEG_READ, SEG_WRITE, SEG_VALID, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE,
 import type { Core } from './core.js';
 import { raise, refreshSegSizes, setReg } from './core.js';
 import { setFlagBits } from './flags.js';
-import { setCpl, sysWrite } from './linear.js';
+import { setCpl, sysWrite, updateAlignCheck } from './linear.js';
 import { ea, getRM, readSeg, regField, segRead, setRM, writeSeg } from './operands.js';
 import { flushTlb, flushTlbPage } from './paging.js';
 import { desc, descBase, descLimit, fetchDescriptor, setSegBounds } from './segments.js';
@@ -162,6 +162,7 @@ export function writeCr0(c: Core, v: number): void {
   if ((v & CR0_NW) && !(v & CR0_CD)) raise(c, GP, 0);
   const old = c.cr0;
   c.cr0 = v & 0xe005003f;
+  updateAlignCheck(c);
   if ((old ^ c.cr0) & (CR0_PG | CR0_WP)) flushTlb(c, false);
   if ((old ^ c.cr0) & CR0_PE) {
     if (!(c.cr0 & CR0_PE)) {

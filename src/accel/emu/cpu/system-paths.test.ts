@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble, makeRig, startReal } from './cpu.test-util.js';
-import { PM_PROLOGUE } from './pm-boot.test-util.js';
+import { PM_PROLOGUE, pagingOnPse } from './pm-boot.test-util.js';
 
 /** Sets the #PF handler (records error code in ESI, CR2 in EDI, halts) and the DPL3 INT 0x80 handler (caller CS in EDX, halts). */
 const HANDLERS = `
@@ -104,14 +104,7 @@ pm_main:
 ` + HANDLERS + `
   movl $0x00000087, 0x20000
   movl $0x00400081, 0x20004
-  mov %cr4, %eax
-  or $0x10, %eax
-  mov %eax, %cr4
-  mov $0x20000, %eax
-  mov %eax, %cr3
-  mov %cr0, %eax
-  or $0x80010000, %eax
-  mov %eax, %cr0
+` + pagingOnPse('0x80010000') + `
   movl $7, 0x400000
   hlt
 `, 0x1000));

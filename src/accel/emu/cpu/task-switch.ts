@@ -8,7 +8,7 @@ import { CR0_PG, CR0_TS, CS, DS, ES, FS, GP, GS, LDTR, NP, NT, SS, TR, TS, VM, E
 import type { Core } from './core.js';
 import { raise, refreshSegSizes } from './core.js';
 import { getFlags, materialize } from './flags.js';
-import { setCpl, sysRead, sysWrite } from './linear.js';
+import { setCpl, sysRead, sysWrite, updateAlignCheck } from './linear.js';
 import { flushTlb } from './paging.js';
 import { desc, descBase, descLimit, fetchDescriptor, loadNull, loadSegReal, setSegCache } from './segments.js';
 
@@ -96,6 +96,7 @@ export function taskSwitch(c: Core, sel: number, reason: number, returnEip: numb
     flushTlb(c, true);
   }
   c.flags = (nflags & EFLAGS_VALID) | 2;
+  updateAlignCheck(c);
   c.lMask = 0;
   c.eip = c.nextEip = newState.eip;
   for (let i = 0; i < 8; i++) c.r[i] = newState.gpr[i]!;
