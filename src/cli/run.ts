@@ -3,7 +3,7 @@ import type { CharBackend } from '../chardev/char-backend.js';
 import { TKVM_VERSION, reportFatal } from './main.js';
 import { parseRunArgs } from './options.js';
 import { createCharBackend } from '../chardev/create.js';
-import { Kvm } from '../kvm/kvm.js';
+import { selectAccelerator, type AccelChoice } from '../accel/emu/select.js';
 import { TkvmError } from '../errors.js';
 import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
@@ -28,11 +28,14 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** Checks /dev/kvm, opens the character backends, runs the VM and returns its exit status. */
 export async function startVm(config: MachineConfig): Promise<number> {
-  if (config.accel === 'emu') {
-    process.stderr.write('tkvm: -accel emu/tcg: the software CPU is not built yet; use -accel kvm on a machine with /dev/kvm\n');
-    return 1;
+  let choice: AccelChoice;
+  try {
+    choice = selectAccelerator(config.accel); // -accel kvm with an unusable /dev/kvm: one clear sentence
+  } catch (err) {
+    return reportFatal('tkvm', err);
   }
-  Kvm.open().close(); // fails with one clear sentence when /dev/kvm is unusable
+  if (choice.notice !== undefined) process.stderr.write(`tkvm: ${choice.notice}\n`);
+  config = { ...config, accel: choice.accel };
   const { VmHost } = await import('../machine/vm-host.js');
   let host: InstanceType<typeof VmHost> | undefined;
   const backends: Array<CharBackend | undefined> = [];

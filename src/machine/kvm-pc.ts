@@ -1,30 +1,28 @@
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { EXIT, IO_OUT, RUN } from '../abi/kvm-run.js';
-import { MmioBus, PioBus } from '../bus/bus.js';
+import type { MmioBus, PioBus } from '../bus/bus.js';
 import type { MachineConfig } from '../cli/config.js';
 import { Kvm, type VcpuFd, type VmFd } from '../kvm/kvm.js';
 import { pthreadSelf } from '../kvm/libc.js';
 import { buildCpuid, isNestedPvmHost } from '../accel/kvm/cpuid.js';
 import { ExitDecoder, type IoExit, type MmioExit } from '../accel/kvm/vcpu-exit.js';
 import { BOOT_MSRS, applyBootState, describeVcpu } from '../accel/kvm/vcpu-state.js';
-import { CTL, RUNSTATE, type HostMessage, type MachineMessage } from './control.js';
+import { kvmDevicePath } from '../accel/emu/select.js';
+import type { MachineMessage } from './control.js';
 import { KvmIrqLine, pcGsiRoutes } from './irq.js';
-import { allocateHostRam, type HostRam } from './ram.js';
+import type { HostRam } from './ram.js';
 import { ApMailboxes } from './ap-mailbox.js';
-import { createIsaDevices, type IsaDevices } from './isa.js';
+import type { IsaDevices } from './isa.js';
 import { loadDirectKernel } from './direct-boot.js';
 import { KVM_CAP } from '../kvm/ioctls.js';
 import { KvmMemoryMap } from './memory-map.js';
-import { PcPlatform } from './platform.js';
-import { plugPcDevices, type IdeDriveSlot, type PcDevices } from './pc-devices.js';
-import { numberToQcode } from '../input/keymap.js';
-import { answerDisplayRequest } from './display-bridge.js';
-import { firmwareRamSlots, loadFirmwareSetup, plainRamSlots } from './firmware-boot.js';
+import type { PcPlatform } from './platform.js';
+import type { IdeDriveSlot, PcDevices } from './pc-devices.js';
+import { HostControl, StopLoop, type MachineExit } from './host-control.js';
+import { buildPcBoard, monotonicNs } from './pc-board.js';
 
-/** The process-wide monotonic clock in ns (the same in every thread, unlike performance.now). */
-export function monotonicNs(): number {
-  return Number(process.hrtime.bigint());
-}
+export { monotonicNs } from './pc-board.js';
+export type { MachineExit } from './host-control.js';
 
 /**
  * Where KVM's VMX real-mode helpers live, as in QEMU: the identity-map page at 0xfeffc000 and the
@@ -34,27 +32,14 @@ export function monotonicNs(): number {
 const TSS_ADDR = 0xfeffd000;
 const IDENTITY_MAP_ADDR = 0xfeffc000;
 
-/** Why the machine thread's loop ended, with the process exit status. */
-export interface MachineExit {
-  readonly status: number;
-  readonly message?: string;
-}
-
-/** A guest reset or exit requested from inside a device handler; unwinds to the vCPU loop. */
-class StopLoop extends Error {
-  constructor(readonly action: 'reset' | 'exit', readonly status = 0, readonly reason?: string) {
-    super(action);
-  }
-}
-
 /**
  * The pc machine on KVM, run by the machine thread (vCPU 0's worker). It owns guest RAM, the VM,
  * the buses and every device, so the exit path is a direct call without thread hops. Other
  * vCPUs run in their own workers and forward their I/O here through ApMailboxes.
  */
 export class KvmPcMachine {
-  readonly pio = new PioBus();
-  readonly mmio = new MmioBus();
+  readonly pio: PioBus;
+  readonly mmio: MmioBus;
   readonly ram: HostRam;
   /** The chipset, PCI, fw_cfg and the API devices plug into. */
   readonly platform: PcPlatform;
@@ -68,6 +53,7 @@ export class KvmPcMachine {
   private decoder!: ExitDecoder;
   private bsp!: VcpuFd;
   private readonly aps: ApMailboxes;
+  private readonly control: HostControl;
   private timerDeadlineNs: number | undefined;
   private postedTimerMs: number | undefined;
   /** ioView's cache: subarrays of kvm_run at ioViewOffset, indexed by access size (1, 2, 4). */
@@ -76,18 +62,14 @@ export class KvmPcMachine {
 
   constructor(
     private readonly config: MachineConfig,
-    private readonly ctl: Int32Array,
-    private readonly port: MessagePort,
+    ctl: Int32Array,
+    port: MessagePort,
     outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
     debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined> = [],
-    private readonly ideDrives: ReadonlyArray<IdeDriveSlot | undefined> = [],
+    ideDrives: ReadonlyArray<IdeDriveSlot | undefined> = [],
   ) {
-    this.kvm = Kvm.open();
-    const firmware = config.kernel === undefined ? loadFirmwareSetup(config) : undefined;
-    this.ram = allocateHostRam(config.memoryBytes);
+    this.kvm = Kvm.open(kvmDevicePath());
     this.memoryMap = new KvmMemoryMap(this.kvm.checkExtension(KVM_CAP.READONLY_MEM) > 0);
-    const slots = firmware === undefined ? plainRamSlots(this.ram) : firmwareRamSlots(this.ram);
-    for (const [name, spec] of slots) this.memoryMap.set(name, spec);
     this.aps = new ApMailboxes(config.cpus, ctl);
     const irqs = new Map<number, KvmIrqLine>();
     const irq = (gsi: number): KvmIrqLine => {
@@ -96,36 +78,17 @@ export class KvmPcMachine {
       return line;
     };
     this.irqLines = irqs;
-    this.devices = createIsaDevices({
-      config,
-      pio: this.pio,
-      memory: this.ram.memory,
-      irq,
-      serialOutputs: outputs,
-      debugconOutputs,
-      clock: monotonicNs,
-      onTimerChange: () => this.scheduleTimers(),
-      onReset: () => {
-        throw new StopLoop('reset');
-      },
-      onExit: (status) => {
-        throw new StopLoop('exit', status);
-      },
+    const board = buildPcBoard({ config, memoryMap: this.memoryMap, irq, serialOutputs: outputs, debugconOutputs, ideDrives, onTimerChange: () => this.scheduleTimers() });
+    this.pio = board.pio;
+    this.mmio = board.mmio;
+    this.ram = board.ram;
+    this.devices = board.devices;
+    this.platform = board.platform;
+    this.pcDevices = board.pcDevices;
+    this.control = new HostControl(ctl, port, () => ({ devices: this.devices, pcDevices: this.pcDevices }), {
+      onResume: () => this.aps.resume(),
+      serveAps: () => this.serveAps(),
     });
-    this.platform = new PcPlatform({
-      pio: this.pio,
-      mmio: this.mmio,
-      memory: this.ram.memory,
-      memoryMap: this.memoryMap,
-      isaIrq: irq,
-      requestReset: () => {
-        throw new StopLoop('reset');
-      },
-      clock: monotonicNs,
-      createTimer: (fire) => this.devices.createTimer(fire),
-      ...(firmware !== undefined ? { firmware: { bios: firmware.bios, ramHost: this.ram.slots[0]!.hostAddress, fwCfg: firmware.fwCfg } } : {}),
-    });
-    this.pcDevices = plugPcDevices(this.platform, config, this.ideDrives);
     this.createVm();
   }
 
@@ -180,7 +143,7 @@ export class KvmPcMachine {
   }
 
   private post(m: MachineMessage): void {
-    this.port.postMessage(m);
+    this.control.post(m);
   }
 
   /** Runs vCPU 0 until the guest or the user ends the VM. */
@@ -198,11 +161,10 @@ export class KvmPcMachine {
   }
 
   private loop(): MachineExit {
-    const ctl = this.ctl;
     const run = this.bsp.run;
     for (;;) {
-      if ((Atomics.load(ctl, CTL.PENDING) | Atomics.load(ctl, CTL.AP_PENDING)) !== 0) {
-        const stop = this.service();
+      if (this.control.pending()) {
+        const stop = this.control.service();
         if (stop) return stop;
       }
       if (this.timerDeadlineNs !== undefined && monotonicNs() >= this.timerDeadlineNs) this.fireTimers();
@@ -281,67 +243,15 @@ export class KvmPcMachine {
     else this.mmio.read(exit.addr, view);
   }
 
-  /** Handles host messages and AP requests; returns an exit when the user quits. */
-  private service(): MachineExit | undefined {
-    for (;;) {
-      Atomics.store(this.ctl, CTL.PENDING, 0);
-      let msg = receiveMessageOnPort(this.port);
-      while (msg !== undefined) {
-        const stop = this.onMessage(msg.message as HostMessage);
-        if (stop) return stop;
-        msg = receiveMessageOnPort(this.port);
-      }
-      if (Atomics.load(this.ctl, CTL.AP_PENDING) !== 0) {
-        this.aps.serve((exit, bytes, off) => (exit.kind === 'io' ? this.handleIo(exit, bytes) : this.handleMmio(exit, bytes, off)));
-        if (this.aps.fatal !== undefined) return { status: 1, message: this.aps.fatal };
-        if (this.aps.shutdownRequested) {
-          this.aps.shutdownRequested = false;
-          throw new StopLoop('reset');
-        }
-      }
-      const state = Atomics.load(this.ctl, CTL.STATE);
-      if (state === RUNSTATE.QUIT) return { status: 0 };
-      if (state !== RUNSTATE.PAUSED) return undefined;
-      const seq = Atomics.load(this.ctl, CTL.SEQ);
-      if (Atomics.load(this.ctl, CTL.PENDING) === 0 && Atomics.load(this.ctl, CTL.AP_PENDING) === 0) Atomics.wait(this.ctl, CTL.SEQ, seq, 1000);
+  /** Carries out the APs' forwarded exits; a triple fault on an AP resets the machine. */
+  private serveAps(): MachineExit | undefined {
+    this.aps.serve((exit, bytes, off) => (exit.kind === 'io' ? this.handleIo(exit, bytes) : this.handleMmio(exit, bytes, off)));
+    if (this.aps.fatal !== undefined) return { status: 1, message: this.aps.fatal };
+    if (this.aps.shutdownRequested) {
+      this.aps.shutdownRequested = false;
+      throw new StopLoop('reset');
     }
-  }
-
-  private onMessage(m: HostMessage): MachineExit | undefined {
-    switch (m.type) {
-      case 'input':
-        this.devices.serialInput(m.index, m.bytes);
-        return undefined;
-      case 'pause':
-        Atomics.store(this.ctl, CTL.STATE, RUNSTATE.PAUSED);
-        this.post({ type: 'state', state: 'paused' });
-        return undefined;
-      case 'resume':
-        Atomics.store(this.ctl, CTL.STATE, RUNSTATE.RUNNING);
-        this.aps.resume();
-        this.post({ type: 'state', state: 'running' });
-        return undefined;
-      case 'reset':
-        throw new StopLoop('reset');
-      case 'quit':
-        return { status: 0 };
-      case 'display':
-        this.post(answerDisplayRequest(this.pcDevices.display, m));
-        return undefined;
-      case 'key': {
-        const qcode = m.key.type === 'qcode' ? m.key.data : numberToQcode(m.key.data);
-        if (qcode !== undefined) this.devices.input.key(qcode, m.down);
-        return undefined;
-      }
-      case 'pointer':
-        this.devices.input.pointer(m.dx, m.dy, m.buttons);
-        return undefined;
-      case 'cd': {
-        const error = this.pcDevices.cdRequest(m.index, m.req);
-        this.post({ type: 'cd', id: m.id, ...(error !== undefined ? { error } : {}) });
-        return undefined;
-      }
-    }
+    return undefined;
   }
 
   private fireTimers(): void {

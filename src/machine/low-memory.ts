@@ -18,7 +18,7 @@ import { isaBiosOffset, type BiosImage } from '../firmware/bios.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { CONVENTIONAL_END } from '../memory/layout.js';
 import type { HostBuffer } from './host-buffer.js';
-import type { KvmMemoryMap } from './memory-map.js';
+import type { MemoryMap } from './memory-map.js';
 
 /** Start of the PAM-controlled range. */
 export const PAM_START = 0xc_0000;
@@ -47,7 +47,7 @@ export class PcLowMemory {
   };
 
   constructor(
-    private readonly map: KvmMemoryMap,
+    private readonly map: MemoryMap,
     /** Host address of guest-physical 0 (low RAM is one host block). */
     private readonly ramHost: bigint,
     private readonly memory: GuestMemory,

@@ -1,6 +1,7 @@
 /**
- * Entry of the machine thread: vCPU 0 plus every device. It builds the KvmPcMachine from the
- * validated MachineConfig, runs it, and reports how it ended. Guest output goes to the main
+ * Entry of the machine thread: vCPU 0 plus every device. It builds the KvmPcMachine (or, with
+ * config.accel 'emu', the EmuPcMachine on the software CPU) from the validated MachineConfig,
+ * runs it, and reports how it ended. Guest output goes to the main
  * thread through byte rings; everything else through the control block and messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -9,6 +10,7 @@ import { TkvmError } from '../errors.js';
 import { RingWriter } from '../util/byte-ring.js';
 import type { MachineMessage } from './control.js';
 import { KvmPcMachine } from './kvm-pc.js';
+import { EmuPcMachine, formatEmuStats } from './emu-pc.js';
 import type { IdeDriveSlot } from './pc-devices.js';
 
 interface MachineWorkerData {
@@ -26,6 +28,15 @@ const wd = workerData as MachineWorkerData;
 const port = parentPort!;
 const post = (m: MachineMessage): void => port.postMessage(m);
 
+/** The machine for the chosen accelerator (the main thread resolved 'auto' already). */
+function createMachine(
+  outputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+  debugconOutputs: ReadonlyArray<((bytes: Uint8Array) => void) | undefined>,
+): KvmPcMachine | EmuPcMachine {
+  if (wd.config.accel === 'emu') return new EmuPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
+  return new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
+}
+
 function main(): void {
   const sinkOf = (sab: SharedArrayBuffer | undefined): ((bytes: Uint8Array) => void) | undefined => {
     if (sab === undefined) return undefined;
@@ -34,11 +45,16 @@ function main(): void {
   };
   const outputs = wd.serialRings.map(sinkOf);
   const debugconOutputs = (wd.debugconRings ?? []).map(sinkOf);
-  let machine: KvmPcMachine | undefined;
+  let machine: KvmPcMachine | EmuPcMachine | undefined;
   let exit: { status: number; message?: string };
   try {
-    machine = new KvmPcMachine(wd.config, wd.ctl, port, outputs, debugconOutputs, wd.ideDrives ?? []);
+    machine = createMachine(outputs, debugconOutputs);
     exit = machine.run();
+    // TKVM_EMU_STATS=1: the software CPU's instruction rate, printed with the exit (a worker's own
+    // stderr is forwarded asynchronously and could be cut off when the thread ends).
+    if (machine instanceof EmuPcMachine && process.env.TKVM_EMU_STATS === '1') {
+      exit = { status: exit.status, message: [exit.message, formatEmuStats(machine.stats())].filter((m) => m !== undefined && m !== '').join('\ntkvm: ') };
+    }
   } catch (err) {
     // A bug in tkvm, not bad input: say so in one line; the stack only with TKVM_DEBUG=1.
     const detail = process.env.TKVM_DEBUG === '1' ? (err as Error).stack : (err as Error).message;

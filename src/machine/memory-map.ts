@@ -1,20 +1,28 @@
 /**
- * The guest-physical memory map as KVM sees it: named memory slots (RAM, ROM, shadow RAM, RAM-backed
- * BARs), each with its host backing and whether guest writes reach it. Slots can be added, changed
- * and removed while the VM runs (PAM changes, BAR moves); `attach` replays them all into a new VM
- * after a reset. Guest accesses that hit no slot exit to the MMIO bus.
+ * The guest-physical memory map: named memory slots (RAM, ROM, shadow RAM, RAM-backed BARs), each
+ * with its host backing and whether guest writes reach it. Slots can be added, changed and removed
+ * while the machine runs (PAM changes, BAR moves). The map keeps the bookkeeping; a pluggable sink
+ * carries the slots out: KVM's memory slots (KvmMemoryMap) or the software CPU's page table
+ * (src/accel/emu/physical-memory.ts). `connect` replays every slot into a new sink, as after a
+ * reset that recreates the VM. Guest accesses that hit no slot go to the MMIO bus.
  */
 import type { VmFd } from '../kvm/kvm.js';
 import { KVM_MEM } from '../kvm/ioctls.js';
 import { TkvmError, hex } from '../errors.js';
 
-/** One KVM slot's contents. */
+/** One slot's contents. */
 export interface SlotSpec {
   readonly gpa: number;
   readonly size: number;
   readonly hostAddress: bigint;
-  /** Guest writes exit as MMIO instead of changing the memory (KVM_MEM_READONLY). */
+  /** Guest writes go to the MMIO bus instead of changing the memory (KVM_MEM_READONLY, ROM). */
   readonly readOnly: boolean;
+}
+
+/** Where mapped slots take effect; `id` is stable for a name over the map's life. */
+export interface SlotSink {
+  add(id: number, spec: SlotSpec): void;
+  remove(id: number, spec: SlotSpec): void;
 }
 
 interface Entry {
@@ -22,14 +30,11 @@ interface Entry {
   spec: SlotSpec | undefined;
 }
 
-/** The named slots of one machine. */
-export class KvmMemoryMap {
+/** The named slots of one machine, carried out by the connected sink. */
+export class MemoryMap {
   private readonly entries = new Map<string, Entry>();
   private nextId = 0;
-  private vm: VmFd | undefined;
-
-  /** `readOnlySupported`: KVM_CAP_READONLY_MEM; without it read-only slots are mapped writable. */
-  constructor(readonly readOnlySupported = true) {}
+  private sink: SlotSink | undefined;
 
   /** Sets, changes (spec) or removes (undefined) the slot called `name`. */
   set(name: string, spec: SlotSpec | undefined): void {
@@ -43,9 +48,9 @@ export class KvmMemoryMap {
     const old = e.spec;
     if (same(old, spec)) return;
     e.spec = spec;
-    if (this.vm === undefined) return;
-    if (old !== undefined) this.vm.deleteMemoryRegion(e.id);
-    if (spec !== undefined) this.install(this.vm, e.id, spec);
+    if (this.sink === undefined) return;
+    if (old !== undefined) this.sink.remove(e.id, old);
+    if (spec !== undefined) this.sink.add(e.id, spec);
   }
 
   /** The slot called `name`, if mapped. */
@@ -58,19 +63,15 @@ export class KvmMemoryMap {
     return [...this.entries].filter(([, e]) => e.spec !== undefined).map(([name, e]) => ({ name, ...e.spec! })).sort((a, b) => a.gpa - b.gpa);
   }
 
-  /** Installs every slot into a freshly created VM; later changes go to it directly. */
-  attach(vm: VmFd): void {
-    this.vm = vm;
-    for (const e of this.entries.values()) if (e.spec !== undefined) this.install(vm, e.id, e.spec);
+  /** Installs every slot into `sink`; later changes go to it directly. */
+  connect(sink: SlotSink): void {
+    this.sink = sink;
+    for (const e of this.entries.values()) if (e.spec !== undefined) sink.add(e.id, e.spec);
   }
 
-  /** Forgets the VM (it is about to be closed); changes are only recorded until the next attach. */
-  detach(): void {
-    this.vm = undefined;
-  }
-
-  private install(vm: VmFd, id: number, s: SlotSpec): void {
-    vm.setMemoryRegion(id, s.gpa, s.size, s.hostAddress, s.readOnly && this.readOnlySupported ? KVM_MEM.READONLY : 0);
+  /** Forgets the sink; changes are only recorded until the next connect. */
+  disconnect(): void {
+    this.sink = undefined;
   }
 
   /** Overlapping slots are a VMM wiring bug (KVM would refuse them with EEXIST). */
@@ -82,6 +83,28 @@ export class KvmMemoryMap {
         throw new TkvmError('overlap', `memory slot ${name} ${hex(s.gpa)}+${hex(s.size)} overlaps ${other} ${hex(o.gpa)}+${hex(o.size)}`, { name, other });
       }
     }
+  }
+}
+
+/** The memory map as KVM memory slots of one VM at a time (a guest reset recreates the VM). */
+export class KvmMemoryMap extends MemoryMap {
+  /** `readOnlySupported`: KVM_CAP_READONLY_MEM; without it read-only slots are mapped writable. */
+  constructor(readonly readOnlySupported = true) {
+    super();
+  }
+
+  /** Installs every slot into a freshly created VM; later changes go to it directly. */
+  attach(vm: VmFd): void {
+    const flags = (s: SlotSpec): number => (s.readOnly && this.readOnlySupported ? KVM_MEM.READONLY : 0);
+    this.connect({
+      add: (id, s) => vm.setMemoryRegion(id, s.gpa, s.size, s.hostAddress, flags(s)),
+      remove: (id) => vm.deleteMemoryRegion(id),
+    });
+  }
+
+  /** Forgets the VM (it is about to be closed); changes are only recorded until the next attach. */
+  detach(): void {
+    this.disconnect();
   }
 }
 

@@ -35,7 +35,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { PciBus, PciConfigPorts, type PciFunction } from '../pci/pci-bus.js';
 import { mapHostBuffer, type HostBuffer } from './host-buffer.js';
 import { PAM_SIZE, PAM_START, PcLowMemory } from './low-memory.js';
-import type { KvmMemoryMap } from './memory-map.js';
+import type { MemoryMap } from './memory-map.js';
 
 /** devfn of the host bridge (00:00.0). */
 export const HOST_BRIDGE_DEVFN = 0x00;
@@ -66,7 +66,7 @@ export interface PlatformWiring {
   readonly pio: PioBus;
   readonly mmio: MmioBus;
   readonly memory: GuestMemory;
-  readonly memoryMap: KvmMemoryMap;
+  readonly memoryMap: MemoryMap;
   /** The ISA IRQ line (a GSI of the in-kernel PIC/IOAPIC). */
   readonly isaIrq: (irq: number) => IrqLine;
   /** A guest reset request (0xCF9). */

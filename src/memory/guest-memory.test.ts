@@ -33,3 +33,21 @@ test('adjacent chunks behave as one RAM for split accesses', () => {
   assert.throws(() => mem.slice(0xfff, 2), /crosses/);
   assert.equal(mem.slice(0x1000, 4).length, 4);
 });
+
+test('the write observer hears every write made through GuestMemory, after it happened', () => {
+  const mem = GuestMemory.allocate([{ gpa: 0, size: 0x2000 }, { gpa: 0x2000, size: 0x2000 }]);
+  const seen: Array<[number, number]> = [];
+  mem.onWrite = (gpa, len) => {
+    seen.push([gpa, len]);
+    assert.ok(len > 0);
+  };
+  mem.write(0x1ffe, Uint8Array.of(1, 2, 3, 4)); // across the chunk boundary: one report
+  mem.fill(0x3000, 16, 0xaa);
+  mem.writeU8(0x10, 1);
+  mem.writeU16(0x1fff, 0x1234); // split store: reported once, by the split path
+  mem.writeU32(0x20, 5);
+  mem.writeU64(0x30, 6n);
+  mem.read(0, 64); // reads are not reported
+  assert.deepEqual(seen, [[0x1ffe, 4], [0x3000, 16], [0x10, 1], [0x1fff, 2], [0x20, 4], [0x30, 8]]);
+  assert.equal(mem.readU16(0x1fff), 0x1234);
+});

@@ -28,6 +28,11 @@ export class GuestMemory {
   private last: Chunk;
   /** Total bytes of RAM. */
   readonly size: number;
+  /**
+   * Told about every write made through this object (device DMA, fw_cfg, firmware and kernel
+   * loaders) after it happened: the software CPU drops decoded code on those pages.
+   */
+  onWrite: ((gpa: number, len: number) => void) | undefined = undefined;
 
   constructor(chunks: readonly RamChunk[]) {
     if (chunks.length === 0) throw new GuestMemoryError('no-ram', 'guest memory needs at least one RAM chunk');
@@ -98,6 +103,7 @@ export class GuestMemory {
       c.bytes.set(bytes.subarray(done, done + n), at - c.gpa);
       done += n;
     }
+    this.onWrite?.(gpa, bytes.length);
   }
 
   /** Fills [gpa, gpa+len) with `value`. */
@@ -111,6 +117,7 @@ export class GuestMemory {
       c.bytes.fill(value, at - c.gpa, at - c.gpa + n);
       done += n;
     }
+    this.onWrite?.(gpa, len);
   }
 
   readU8(gpa: number): number {
@@ -134,21 +141,25 @@ export class GuestMemory {
   writeU8(gpa: number, value: number): void {
     const c = this.check(gpa, 1);
     c.bytes[gpa - c.gpa] = value;
+    this.onWrite?.(gpa, 1);
   }
   writeU16(gpa: number, value: number): void {
     const c = this.check(gpa, 2);
-    if (gpa + 2 <= c.end) c.view.setUint16(gpa - c.gpa, value, true);
-    else this.writeSplit(gpa, value, 2);
+    if (gpa + 2 > c.end) return this.writeSplit(gpa, value, 2);
+    c.view.setUint16(gpa - c.gpa, value, true);
+    this.onWrite?.(gpa, 2);
   }
   writeU32(gpa: number, value: number): void {
     const c = this.check(gpa, 4);
-    if (gpa + 4 <= c.end) c.view.setUint32(gpa - c.gpa, value >>> 0, true);
-    else this.writeSplit(gpa, value >>> 0, 4);
+    if (gpa + 4 > c.end) return this.writeSplit(gpa, value >>> 0, 4);
+    c.view.setUint32(gpa - c.gpa, value >>> 0, true);
+    this.onWrite?.(gpa, 4);
   }
   writeU64(gpa: number, value: bigint): void {
     const c = this.check(gpa, 8);
     if (gpa + 8 <= c.end) {
       c.view.setBigUint64(gpa - c.gpa, BigInt.asUintN(64, value), true);
+      this.onWrite?.(gpa, 8);
       return;
     }
     const b = new Uint8Array(8);

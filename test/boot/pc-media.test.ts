@@ -13,12 +13,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QmpClient } from '../../src/monitor/qmp-client.js';
-import { TKVM, kvmUnusableReason, which } from '../helpers/process.js';
+import { kvmUnusableReason, which } from '../helpers/process.js';
+import { quitQmpVm, startQmpVm, typeKeys, waitForScreen, type QmpVm } from '../helpers/qmp-vm.js';
 
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-pc-media-'));
@@ -31,68 +31,10 @@ const GRUB_USB = '/usr/lib/grub-rescue/grub-rescue-usb.img';
 /** Nested paravirtual KVM (kvm_pvm, DESIGN section 5) cannot deliver GRUB's keyboard interrupts. */
 const NESTED_PVM = existsSync('/sys/module/kvm_pvm');
 
-interface Vm {
-  readonly child: ChildProcess;
-  readonly qmp: QmpClient;
-  readonly output: () => string;
-}
-
-/** Starts tkvm with a QMP socket and connects to it (capabilities negotiated). */
-async function startVm(name: string, args: readonly string[]): Promise<Vm> {
-  const sock = join(dir, `${name}.qmp`);
-  let output = '';
-  const child = spawn(TKVM, [...args, '-qmp', `unix:${sock},server,nowait`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString('latin1')));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString('latin1')));
-  const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-  child.on('exit', () => clearTimeout(guard));
-  for (let i = 0; ; i++) {
-    try {
-      const { client } = await QmpClient.connect(sock);
-      await client.execute('qmp_capabilities');
-      return { child, qmp: client, output: () => output };
-    } catch (err) {
-      if (child.exitCode !== null || i > 200) throw new Error(`tkvm did not open its QMP socket: ${String(err)}\n${output}`);
-      await sleep(100);
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The text screen as one string ('' in graphics modes). */
-async function screenText(vm: Vm): Promise<string> {
-  const r = await vm.qmp.execute('x-tkvm-query-screen-text');
-  return (r.return as { text?: string } | undefined)?.text ?? '';
-}
-
-/** Polls the screen until `pattern` shows; fails with the last screen if the VM ends first. */
-async function waitForScreen(vm: Vm, pattern: RegExp): Promise<string> {
-  let text = '';
-  while (vm.child.exitCode === null && vm.child.signalCode === null) {
-    text = await screenText(vm);
-    if (pattern.test(text)) return text;
-    await sleep(500);
-  }
-  throw new Error(`the screen never showed ${pattern}; last screen:\n${text}\noutput:\n${vm.output()}`);
-}
-
-/** Presses and releases keys one after another, as a user typing. */
-async function type(vm: Vm, keys: readonly string[]): Promise<void> {
-  for (const key of keys) {
-    await vm.qmp.execute('send-key', { keys: [{ type: 'qcode', data: key }] });
-    await sleep(300);
-  }
-}
-
-async function quit(vm: Vm): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => vm.child.once('exit', (code) => r(code)));
-  await vm.qmp.execute('quit');
-  vm.qmp.close();
-  return exited;
-}
+type Vm = QmpVm;
+const startVm = (name: string, args: readonly string[]): Promise<Vm> => startQmpVm(dir, name, args, HANG_GUARD_MS);
+const type = typeKeys;
+const quit = quitQmpVm;
 
 test('GRUB rescue CD: menu on the VGA screen and through a real VNC client; query-block and eject see the CD', { skip: grubSkip }, async (t) => {
   const hd = join(dir, 'hd.qcow2');

@@ -170,6 +170,11 @@ export interface EmuFpuOperand {
   readonly eip: number;
   readonly ds: number;
   readonly offset: number;
+  /**
+   * Optional: the linear address of DS:(E)DI (segment override applied) for MASKMOVQ/MASKMOVDQU,
+   * whose destination is implicit (their ModRM is a register form).
+   */
+  readonly implicitLinear?: number;
 }
 
 /** Exceptions the FP unit raises; the core delivers them (`#MF` 16, `#XM` 19, `#UD` 6, `#GP` 13). */
@@ -186,8 +191,11 @@ export class EmuFpuFault extends Error {
 export interface EmuFpuUnit {
   /** FINIT-like power-on state (RESET: FCW 0x40, MXCSR 0x1F80, registers zero). */
   reset(): void;
-  /** Executes an x87 escape: `opcode` 0xD8..0xDF with its ModRM and operand. */
-  x87(opcode: number, op: EmuFpuOperand, mem: EmuLinearMemory): void;
+  /**
+   * Executes an x87 escape: `opcode` 0xD8..0xDF with its ModRM and operand. `gpr` (optional, as
+   * for simd) receives AX for FNSTSW AX.
+   */
+  x87(opcode: number, op: EmuFpuOperand, mem: EmuLinearMemory, gpr?: Uint32Array): void;
   /**
    * Executes an MMX/SSE/SSE2 instruction of the 0F map: `prefix` is the mandatory prefix in force
    * (0, 0x66, 0xF2 or 0xF3), `opcode` the byte after 0F (0x38xx / 0x3Axx for the three-byte maps),
@@ -202,6 +210,12 @@ export interface EmuFpuUnit {
   fxrstor(linear: number, mem: EmuLinearMemory): void;
   /** FWAIT/WAIT: raises #MF when an unmasked x87 exception is pending. */
   wait(): void;
-  /** LDMXCSR/STMXCSR. */
+  /** LDMXCSR/STMXCSR (setting reserved bits throws EmuFpuFault(13), as LDMXCSR's #GP). */
   mxcsr: number;
+  /**
+   * Optional: EFLAGS as the unit sees it. The core writes it before x87()/simd() (FCMOVcc reads
+   * CF/ZF/PF) and reads it back after (FCOMI/FUCOMI/FCOMIP/FUCOMIP and COMISS/UCOMISS/COMISD/
+   * UCOMISD write ZF, PF, CF and clear OF, SF, AF).
+   */
+  eflags?: number;
 }

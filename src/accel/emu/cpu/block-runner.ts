@@ -1,0 +1,98 @@
+/**
+ * Decoded blocks: straight-line runs of instructions on one physical page, decoded once and kept
+ * by physical address and decode mode, then executed row by row. A block ends at a control
+ * transfer, at the page end, or after BLOCK_MAX instructions; instructions can also end it early
+ * (breakBlock) when they change mode, flags that gate interrupts, or code on the page.
+ */
+import { CS, GP, TF } from './constants.js';
+import type { Block, Core } from './core.js';
+import { TLB_MASK, raise } from './core.js';
+import { ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { execute } from './exec-main.js';
+import { registerBlock } from './code-pages.js';
+import { readSlow } from './linear.js';
+
+/** Longest block. */
+export const BLOCK_MAX = 64;
+
+const scratch = new Int32Array(BLOCK_MAX * ROW);
+
+function endsBlock(op: number, modrm: number): boolean {
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || (op >= 0xe0 && op <= 0xeb)) return true;
+  switch (op) {
+    case 0x9a: case 0xc2: case 0xc3: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: case 0xf4: case 0xf1:
+    case 0x134: case 0x135: case 0x10b:
+      return true;
+    case 0xff: {
+      const n = (modrm >>> 3) & 7;
+      return n >= 2 && n <= 5;
+    }
+  }
+  return false;
+}
+
+function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: number): Block {
+  const pageEnd = 4096 - (lin & 0xfff);
+  let off = 0, n = 0;
+  let cacheable = true;
+  while (n < BLOCK_MAX) {
+    const p = n * ROW;
+    let len: number;
+    if (n === 0) len = decodeInstruction(c, lin, mode, scratch, p);
+    else {
+      try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { break; }
+    }
+    if (off + len > pageEnd) {
+      // The instruction runs into the next page: only as a lone, uncached block.
+      if (n > 0) break;
+      cacheable = false;
+      n = 1;
+      break;
+    }
+    n++;
+    off += len;
+    if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
+  }
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: phys >>> 12, key, valid: cacheable };
+  if (cacheable) registerBlock(c, block);
+  return block;
+}
+
+/** Finds or decodes the block at CS:EIP and executes it (until its end, breakBlock or the budget). */
+export function runBlock(c: Core): void {
+  const eip = c.eip;
+  if (eip > c.segLimit[CS]!) raise(c, GP, 0);
+  const lin = (c.segBase[CS]! + eip) >>> 0;
+  const lp = lin >>> 12, slot = lp & TLB_MASK;
+  if (c.tlbLp[slot] !== lp || !(c.tlbAllow[slot]! & c.permX)) readSlow(c, lin, 1, c.permX);
+  const phys = (c.tlbPfn[slot]! * 4096) + (lin & 0xfff);
+  const mode = c.code32 ? MODE_32 : MODE_16;
+  const key = phys * 4 + mode;
+  let block = c.blocks.get(key);
+  if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+  c.curPfn = block.pfn;
+  c.breakBlock = false;
+  const rows = block.rows;
+  const single = (c.flags & TF) !== 0;
+  const count = single ? 1 : block.count;
+  for (let i = 0, p = 0; i < count; i++, p += ROW) {
+    const info = rows[p + R_INFO]!;
+    c.op = rows[p + R_OP]!;
+    c.info = info;
+    c.modrm = rows[p + R_MODRM]!;
+    c.mem = rows[p + R_MEM]!;
+    c.disp = rows[p + R_DISP]!;
+    c.imm = rows[p + R_IMM]!;
+    c.imm2 = rows[p + R_IMM2]!;
+    c.osz = info & I_OSZ32 ? 4 : 2;
+    c.asz = info & I_ASZ32 ? 4 : 2;
+    c.seg = (info >>> I_SEG_SHIFT) & 7;
+    c.nextEip = c.eip + (info & I_LEN);
+    execute(c);
+    c.eip = c.nextEip;
+    c.retired++;
+    if (single) c.trapPending = true;
+    if (c.breakBlock || c.retired >= c.target) break;
+  }
+  c.curPfn = -1;
+}

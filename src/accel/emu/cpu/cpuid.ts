@@ -1,0 +1,49 @@
+/** CPUID: a P6-class identity (GenuineIntel, family 6 model 6 stepping 3 like QEMU's qemu32) with SSE2, NX and SYSENTER. */
+import type { Core } from './core.js';
+
+/** Family/model/stepping signature, also EDX after RESET. */
+export const CPU_SIGNATURE = 0x663;
+
+const BRAND = 'tkvm software CPU (P6 class)';
+
+function str4(s: string, i: number): number {
+  let v = 0;
+  for (let k = 0; k < 4; k++) v |= (s.charCodeAt(i + k) || 0) << (8 * k);
+  return v >>> 0;
+}
+
+/** Fills out[0..3] with EAX, EBX, ECX, EDX for `leaf` (sub-leaf ignored by the leaves we report). */
+export function cpuid(c: Core, leaf: number, out: Uint32Array): void {
+  const fpu = c.fpu !== undefined;
+  out[0] = 0; out[1] = 0; out[2] = 0; out[3] = 0;
+  switch (leaf >>> 0) {
+    case 0:
+      out[0] = 2;
+      out[1] = str4('GenuineIntel', 0); out[3] = str4('GenuineIntel', 4); out[2] = str4('GenuineIntel', 8);
+      return;
+    case 1: {
+      out[0] = CPU_SIGNATURE;
+      out[1] = ((c.apicId & 0xff) << 24) | ((c.cpus & 0xff) << 16) | (8 << 8);
+      let edx = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) |
+        (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
+      if (fpu) edx |= 1 | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
+      if (c.cpus > 1) edx |= 1 << 28;
+      out[3] = edx;
+      return;
+    }
+    case 2:
+      // One descriptor byte per register: 64-byte-line L1/L2 caches (0x2c, 0x30, 0x7d) plus the 01h count.
+      out[0] = 0x7d30_2c01; out[1] = 0; out[2] = 0; out[3] = 0;
+      return;
+    case 0x80000000: out[0] = 0x80000008; return;
+    case 0x80000001: out[3] = 1 << 20; return;
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+      const base = (leaf - 0x80000002) * 16;
+      for (let r = 0; r < 4; r++) out[r] = str4(BRAND.padEnd(48, '\0'), base + r * 4);
+      return;
+    }
+    case 0x80000008: out[0] = 0x2024; return;
+    default:
+      if (leaf < 0x80000000) cpuid(c, 2, out);
+  }
+}

@@ -1,0 +1,38 @@
+// Builds the tiny hand-made BIOS (tiny-bios.S) with binutils into a temporary directory.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/process.js';
+
+/** The assembly source, in the repository (tests run from dist/). */
+export const TINY_BIOS_SOURCE = path.join(REPO_ROOT, 'test/emu-boot/tiny-bios.S');
+
+/** What the tiny BIOS prints on COM1 when every stage passes, in order. */
+export const TINY_BIOS_LINES = [
+  'tiny bios: start',
+  'tiny bios: reset by 0xcf9',
+  'tiny bios: reset by triple fault',
+  'tiny bios: reset by keyboard controller',
+  'tiny bios: rom is read-only',
+  'tiny bios: protected mode, ram ok',
+];
+
+/** isa-debug-exit status of a passing run: (0x21 << 1) | 1. */
+export const TINY_BIOS_STATUS = 67;
+
+/** Assembles and links the BIOS (as --32, ld to a flat binary at address 0); returns its path. */
+export function buildTinyBios(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tkvm-tiny-bios-'));
+  const obj = path.join(dir, 'tiny-bios.o');
+  const bin = path.join(dir, 'tiny-bios.bin');
+  execFileSync('as', ['--32', '-o', obj, TINY_BIOS_SOURCE]);
+  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0', '-e', '0', '--oformat', 'binary', '-o', bin, obj]);
+  return bin;
+}
+
+/** The serial output as lines, without carriage returns or the empty tail. */
+export function outputLines(text: string): string[] {
+  return text.replace(/\r/g, '').split('\n').filter((l) => l !== '');
+}
+
