@@ -3,8 +3,12 @@
  * thread on a tkvm command line, prints the serial output as it comes and, every --every
  * instructions, where the CPU spends its time (the hottest EIPs since the last report) and its
  * state, so a stall shows as a loop at an address to look up in the kernel's System.map.
- *   node dist/test/emu-linux/diagnose.js [--every 50000000] [--max 0] -- -m 512 -kernel ... -append ...
+ *   node dist/test/emu-linux/diagnose.js [--every 50000000] [--max 0] [--vmlinux FILE] -- -m 512 -kernel ... -append ...
+ * --vmlinux FILE: the bzImage's decompressed ELF (FILE), placed at its physical addresses as the
+ * decompressor would and entered at its entry point with the same boot_params, to reach the
+ * kernel proper without minutes of xz decompression on a slow software CPU (diagnosis only).
  */
+import { readFileSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { parseRunArgs } from '../../src/cli/options.js';
 import { createControl } from '../../src/machine/control.js';
@@ -32,6 +36,20 @@ const serialOut = (bytes: Uint8Array): void => {
 };
 const m = new EmuPcMachine(parsed.config, createControl(), port1, [serialOut, serialOut]);
 const cpu = m.cpu;
+const vmlinuxAt = own.indexOf('--vmlinux');
+if (vmlinuxAt >= 0) {
+  const elf = readFileSync(own[vmlinuxAt + 1]!);
+  const v = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const phoff = v.getUint32(0x1c, true);
+  for (let i = 0; i < v.getUint16(0x2c, true); i++) {
+    const at = phoff + i * 32;
+    if (v.getUint32(at, true) !== 1) continue;
+    const [off, paddr, filesz, memsz] = [v.getUint32(at + 4, true), v.getUint32(at + 12, true), v.getUint32(at + 16, true), v.getUint32(at + 20, true)];
+    m.board.ram.memory.write(paddr, elf.subarray(off, off + filesz));
+    m.board.ram.memory.fill(paddr + filesz, memsz - filesz);
+  }
+  cpu.setState({ ...cpu.getState(), eip: v.getUint32(0x18, true) });
+}
 const devices = m.board.devices;
 const hot = new Map<number, number>();
 const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
