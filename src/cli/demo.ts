@@ -45,7 +45,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const why = await kvmUnusableReason();
   if (why !== undefined) {
     process.stderr.write(`tkvm demo: tkvm runs guests on KVM and /dev/kvm is not usable here: ${why}.\n` +
-      'tkvm demo: fix that and run the demo again; on a machine without KVM, tkvm\'s software CPU (-accel emu) is not built yet.\n');
+      'tkvm demo: fix that and run the demo again (without KVM, tkvm runs 32-bit guests and firmware on its software CPU, -accel emu; this demo\'s 64-bit pi guest needs KVM).\n');
     return 1;
   }
   ensureWorkloadsBuilt((l) => say(l));

@@ -4,6 +4,7 @@ import { IoApic } from './ioapic.js';
 import { ApicBus } from './lapic-bus.js';
 import { ApicDelivery, ApicReg } from './lapic.js';
 import { apicHarness } from './lapic.test-util.js';
+import { prng } from './test-util.js';
 
 type Message = [dest: number, logical: boolean, mode: number, vector: number, level: boolean];
 
@@ -128,4 +129,18 @@ test('through a local APIC: level interrupt sets TMR, the LAPIC EOI clears Remot
   assert.equal(d[1]! & 0x40, 0, 'Remote IRR cleared by the broadcast');
   io.setIrq(11, true);
   assert.equal(cpu.apic.acknowledge(), 0x41, 'the next assertion is delivered');
+});
+
+test('random register traffic and pin changes never throw', () => {
+  const rand = prng(0xfec0);
+  const { io } = setup(0x20);
+  for (let i = 0; i < 20000; i++) {
+    const d = new Uint8Array([1, 2, 4, 4, 8][rand() % 5]!);
+    for (let j = 0; j < d.length; j++) d[j] = rand() & 0xff;
+    const offset = [0, 0x10, 0x40, rand() % 0x1000][rand() % 4]!;
+    if (rand() & 1) io.read(offset, d);
+    else io.write(offset, d);
+    if (rand() % 4 === 0) io.setIrq(rand() % 26, (rand() & 1) === 1);
+    if (rand() % 8 === 0) io.eoi(rand() & 0xff);
+  }
 });

@@ -136,7 +136,7 @@ export class IoApic implements BusDevice {
     if (index === REG_VERSION) return this.version | ((IOAPIC_PINS - 1) << 16);
     const i = index - REG_REDIR;
     if (i >= 0 && i < 2 * IOAPIC_PINS) return (i & 1 ? this.high[i >> 1]! : this.low[i >> 1]!) >>> 0;
-    return 0;
+    return 0xffffffff; // no register there: all ones, as KVM's IOAPIC answers
   }
 
   private writeRegister(index: number, v: number): void {
@@ -189,14 +189,13 @@ export class IoApic implements BusDevice {
     else if (slot === WIN_EOI && this.version >= 0x20) this.eoi(v & 0xff);
   }
 
-  /** System reset: every entry masked, edge, vector 0; ID 0. */
+  /** System reset: every entry masked, edge, vector 0; ID 0 (input line levels are the devices'). */
   reset(): void {
     this.select = 0;
     this.id = 0;
     this.low.fill(ENTRY_MASKED);
     this.high.fill(0);
     this.irr = 0;
-    this.lines = 0;
   }
 
   /** A copy of the state as plain data. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApicBus } from './lapic-bus.js';
+import { ApicBus, ApicMmioWindow } from './lapic-bus.js';
 import { ApicReg as R } from './lapic.js';
 import { apicHarness } from './lapic.test-util.js';
 import { ManualClock } from './scheduler.js';
@@ -39,6 +39,13 @@ test('INIT-SIPI-SIPI as Linux sends it (physical) and as SeaBIOS sends it (all e
   assert.equal(cpu1.rd(R.SVR), 0xff, 'INIT put the AP APIC back in its reset state');
   assert.deepEqual(cpu0.events, []);
   cpu1.events.length = 0;
+  // SeaBIOS smp_setup: enable, LINT0 ExtINT level, LINT1 NMI level, then INIT and one SIPI to all others.
+  cpu0.wr(R.SVR, cpu0.rd(R.SVR) | 0x100);
+  cpu0.wr(R.LVT_LINT0, 0x8700);
+  cpu0.wr(R.LVT_LINT1, 0x8400);
+  assert.equal(cpu0.rd(R.LVT_LINT0), 0x8700);
+  assert.equal(cpu0.rd(R.LVT_LINT1), 0x8400);
+  assert.equal(cpu0.apic.acceptsPicInterrupt(), true);
   cpu0.wr(R.ICR_LOW, 0x000c4500);
   cpu0.wr(R.ICR_LOW, 0x000c4600 | 0x9f);
   assert.deepEqual(cpu1.events, ['init', 'sipi:9f']);
@@ -84,4 +91,21 @@ test('lowest priority goes to the processor with the lowest TPR', () => {
   bus.deliver(0xff, false, 1, 0x42, false);
   cpu0.wr(R.TPR, 0);
   assert.equal(cpu0.apic.acknowledge(), 0x42);
+  cpu0.wr(R.SVR, 0xff);
+  bus.deliver(0xff, false, 1, 0x53, false);
+  assert.equal(cpu1.apic.acknowledge(), 0x53, 'a software-disabled APIC takes no part in the arbitration');
+});
+
+test('one MMIO window shows each CPU its own APIC', () => {
+  const { cpu0, cpu1 } = twoCpus();
+  const window = new ApicMmioWindow(cpu0.apic);
+  const id = new Uint8Array(4);
+  window.read(R.ID, id);
+  assert.equal(id[3], 0);
+  window.current = cpu1.apic;
+  window.read(R.ID, id);
+  assert.equal(id[3], 1);
+  window.write(R.TPR, Uint8Array.of(0x20, 0, 0, 0));
+  assert.equal(cpu1.rd(R.TPR), 0x20);
+  assert.equal(cpu0.rd(R.TPR), 0);
 });

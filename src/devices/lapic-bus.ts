@@ -4,6 +4,7 @@
  * lowest-priority arbitration, and the ICR's destination shorthands (SDM vol. 3, 10.6 "Issuing
  * Interprocessor Interrupts"). Delivery is immediate, so the ICR's delivery status is always idle.
  */
+import type { BusDevice } from '../bus/bus-device.js';
 import { ApicDelivery } from './lapic.js';
 import type { LocalApic } from './lapic.js';
 
@@ -39,11 +40,14 @@ export class ApicBus {
     }
   }
 
-  /** The matching APIC with the lowest priority class (the first on ties), or undefined. */
+  /**
+   * The matching, software-enabled APIC with the lowest priority class (the first on ties), or
+   * undefined: a disabled APIC would only drop the message.
+   */
   private lowestPriority(dest: number, logical: boolean): LocalApic | undefined {
     let best: LocalApic | undefined;
     for (const apic of this.apics) {
-      if (!apic.matches(dest, logical)) continue;
+      if (!apic.matches(dest, logical) || !apic.softwareEnabled) continue;
       if (best === undefined || apic.arbitrationPriority() < best.arbitrationPriority()) best = apic;
     }
     return best;
@@ -68,7 +72,7 @@ export class ApicBus {
     if (mode === ApicDelivery.LOWEST) {
       let best: LocalApic | undefined;
       for (const apic of this.apics) {
-        if (!apic.hardwareEnabled || (shorthand !== SHORTHAND_ALL && apic === from)) continue;
+        if (!apic.hardwareEnabled || !apic.softwareEnabled || (shorthand !== SHORTHAND_ALL && apic === from)) continue;
         if (best === undefined || apic.arbitrationPriority() < best.arbitrationPriority()) best = apic;
       }
       best?.receive(mode, vector, level);
@@ -78,5 +82,25 @@ export class ApicBus {
       if (shorthand !== SHORTHAND_ALL && apic === from) continue;
       apic.receive(mode, vector, level);
     }
+  }
+}
+
+/**
+ * The local APIC register page as one MMIO range for all processors: every CPU sees its own APIC
+ * at the same address, so the machine maps this window once and sets `current` to the APIC of
+ * the CPU it is about to run (accesses go to that CPU's registers).
+ */
+export class ApicMmioWindow implements BusDevice {
+  constructor(
+    /** The APIC of the processor now running; the machine switches it between CPUs. */
+    public current: LocalApic,
+  ) {}
+
+  read(offset: number, data: Uint8Array): void {
+    this.current.read(offset, data);
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    this.current.write(offset, data);
   }
 }

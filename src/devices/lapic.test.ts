@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ApicDelivery, ApicReg, APIC_DEFAULT_BASE } from './lapic.js';
 import { apicTimerDivisor } from './lapic-timer.js';
 import { apicHarness } from './lapic.test-util.js';
+import { prng } from './test-util.js';
 
 const R = ApicReg;
 
@@ -169,17 +170,77 @@ test('timer periodic: reloads every period, late callbacks coalesce, masked time
   assert.equal(timer.deadline, undefined, 'initial count 0 stops the timer');
 });
 
-test('Linux calibration: initial count 0xFFFFFFFF counts down by one per 16 ns with divide 16', () => {
-  const { clock, rd, wr } = apicHarness(0);
+test('TSC-deadline mode (when offered): fires once at the deadline, TMICT ignored, mode changes disarm', () => {
+  const { apic, clock, timer, rd, wr, fire } = apicHarness(0, { tscDeadline: true });
   wr(R.SVR, 0x1ff);
-  wr(R.TIMER_DIVIDE, 0x3);
-  wr(R.LVT_TIMER, 0x10000 | 0xef);
-  wr(R.TIMER_INITIAL, 0xffffffff);
+  wr(R.TIMER_DIVIDE, 0xb);
+  wr(R.TIMER_INITIAL, 5000);
+  wr(R.LVT_TIMER, 0x40000 | 0xec);
+  assert.equal(rd(R.LVT_TIMER), 0x400ec);
+  assert.equal(rd(R.TIMER_INITIAL), 0, 'entering TSC-deadline mode clears the count');
+  wr(R.TIMER_INITIAL, 1000);
+  assert.equal(rd(R.TIMER_CURRENT), 0, 'TMICT is ignored in TSC-deadline mode');
+  apic.writeTscDeadline(clock.now + 20_000);
+  assert.equal(apic.tscDeadlineArmed, true);
+  assert.equal(timer.deadline, clock.now + 20_000);
+  clock.advance(20_000);
+  fire();
+  assert.equal(apic.acknowledge(), 0xec);
+  assert.equal(apic.tscDeadlineArmed, false, 'IA32_TSC_DEADLINE reads 0 once it fired');
+  assert.equal(timer.deadline, undefined);
+  wr(R.EOI, 0);
+  apic.writeTscDeadline(clock.now - 1);
+  assert.equal(apic.acknowledge(), 0xec, 'a deadline in the past fires at once');
+  wr(R.EOI, 0);
+  apic.writeTscDeadline(clock.now + 1000);
+  wr(R.LVT_TIMER, 0xec);
+  assert.equal(apic.tscDeadlineArmed, false, 'leaving TSC-deadline mode disarms');
+  apic.writeTscDeadline(clock.now + 1000);
+  assert.equal(apic.tscDeadlineArmed, false, 'writes are ignored in one-shot mode');
+  const plain = apicHarness(0);
+  plain.wr(R.SVR, 0x1ff);
+  plain.wr(R.LVT_TIMER, 0x40000 | 0xec);
+  assert.equal(plain.rd(R.LVT_TIMER), 0xec, 'without the offer the mode bit is reserved');
+});
+
+test('Linux calibrate_APIC_clock: periodic, masked, divide 16, 0xFFFFFFFF/16, TMCCT falls 1 per 16 ns', () => {
+  const { apic, clock, rd, wr, fire } = apicHarness(0);
+  wr(R.SVR, 0x1ff);
+  wr(R.LVT_TIMER, 0x30000 | 0xec);
+  wr(R.TIMER_DIVIDE, (rd(R.TIMER_DIVIDE) & ~0xf) | 0x3);
+  wr(R.TIMER_INITIAL, Math.floor(0xffffffff / 16));
   clock.advance(10_000_000);
-  assert.equal(rd(R.TIMER_CURRENT), 0xffffffff - 625000);
+  fire();
+  assert.equal(rd(R.TIMER_CURRENT), 0x0fffffff - 625000);
+  assert.equal(apic.hasInterrupt(), false);
   wr(R.TIMER_DIVIDE, 0xb);
   clock.advance(1000);
-  assert.equal(rd(R.TIMER_CURRENT), 0xffffffff - 625000 - 1000, 'a new divisor applies from the current count');
+  assert.equal(rd(R.TIMER_CURRENT), 0x0fffffff - 625000 - 1000, 'a new divisor applies from the current count');
+});
+
+test('Linux setup_local_APIC on the BSP: TPR 0, flat LDR, EOIs for stale ISR bits, SVR enable, LINT0 ExtINT, LINT1 NMI', () => {
+  const { apic, rd, wr } = apicHarness(0);
+  assert.equal(rd(R.VERSION) & 0xff, 0x14, 'integrated APIC');
+  assert.equal((rd(R.VERSION) >>> 16) & 0xff, 5, 'maxlvt');
+  wr(R.TPR, rd(R.TPR) & ~0xff);
+  wr(R.DFR, 0xffffffff);
+  wr(R.LDR, (rd(R.LDR) & ~0xff000000) | 0x01000000);
+  for (let i = 7; i >= 0; i--) {
+    for (let v = rd(R.ISR + i * 0x10); v !== 0; v &= v - 1) wr(R.EOI, 0);
+  }
+  wr(R.SVR, (rd(R.SVR) & ~0xff) | 0x100 | 0xff);
+  const lint0Masked = rd(R.LVT_LINT0) & 0x10000;
+  assert.equal(lint0Masked, 0, 'so Linux keeps ExtINT enabled on CPU0');
+  wr(R.LVT_LINT0, 0x700);
+  wr(R.LVT_LINT1, 0x400);
+  wr(R.ESR, 0);
+  wr(R.LVT_ERROR, 0xfe);
+  wr(R.ESR, 0);
+  assert.equal(rd(R.ESR), 0);
+  assert.equal(apic.softwareEnabled, true);
+  assert.equal(apic.acceptsPicInterrupt(), true);
+  apic.receive(ApicDelivery.FIXED, 0xec, false);
+  assert.equal(apic.acknowledge(), 0xec);
 });
 
 test('IA32_APIC_BASE: reserved and x2APIC bits fault, relocation is reported, clearing EN disables the APIC', () => {
@@ -199,6 +260,11 @@ test('IA32_APIC_BASE: reserved and x2APIC bits fault, relocation is reported, cl
   assert.equal(apic.hasInterrupt(), false);
   apic.writeBaseMsr(APIC_DEFAULT_BASE | 0x900, 0);
   assert.equal(rd(R.SVR), 0xff, 'back in the reset state');
+  apic.writeBaseMsr(0xfed00900, 0);
+  apic.reset();
+  assert.equal(apic.readBaseMsr(), 0xfee00900);
+  apic.reset();
+  assert.deepEqual(moves, [0xfed00000, 0xfee00000, 0xfed00000, 0xfee00000], 'reset moves the page back once');
 });
 
 test('state round-trips through JSON', () => {
@@ -212,4 +278,20 @@ test('state round-trips through JSON', () => {
   assert.equal(b.apic.acknowledge(), 0x77);
   assert.equal(b.timer.deadline, a.timer.deadline);
   assert.equal(b.rd(R.TIMER_CURRENT), a.rd(R.TIMER_CURRENT));
+});
+
+test('random register traffic and messages never throw', () => {
+  const rand = prng(0xfee0);
+  const { apic, clock, fire } = apicHarness(0);
+  for (let i = 0; i < 20000; i++) {
+    const d = new Uint8Array([1, 2, 4, 4, 4, 8][rand() % 6]!);
+    for (let j = 0; j < d.length; j++) d[j] = rand() & 0xff;
+    const offset = (rand() % 0x400) & ~(rand() & 1 ? 0xf : 0);
+    if (rand() & 1) apic.read(offset, d);
+    else apic.write(offset, d);
+    if (rand() % 8 === 0) apic.receive(rand() % 8, rand() & 0xff, (rand() & 1) === 1);
+    if (rand() % 8 === 0 && apic.hasInterrupt()) apic.acknowledge();
+    clock.advance(rand() % 10000);
+    fire();
+  }
 });

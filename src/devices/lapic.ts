@@ -1,8 +1,9 @@
 /**
  * One processor's local APIC in xAPIC mode (Intel SDM vol. 3, chapter 10 "Advanced Programmable
  * Interrupt Controller"), for the software CPU; under KVM the kernel's LAPIC is used. It looks like
- * QEMU's and KVM's: version 0x14 with six LVT entries (max LVT 5), a 1 GHz APIC bus for the timer,
- * BSP LINT0 in ExtINT mode at reset so the 8259A pair reaches the CPU, no directed EOI.
+ * QEMU's and KVM's: version 0x14 with six LVT entries (max LVT 5), a 1 GHz APIC bus for the timer
+ * (one-shot, periodic, and TSC-deadline when the CPU offers it), BSP LINT0 in ExtINT mode at
+ * reset so the 8259A pair reaches the CPU, no directed EOI.
  *
  * The register page is mapped by the machine at the APIC base (0xFEE00000 unless the guest moves
  * it through the IA32_APIC_BASE MSR, which the CPU forwards to `readBaseMsr`/`writeBaseMsr`).
@@ -50,10 +51,13 @@ const LVT_LINT0 = 3;
 const LVT_LINT1 = 4;
 const LVT_ERROR = 5;
 const LVT_COUNT = 6;
-/** Writable bits of each LVT entry (timer: periodic mode but no TSC-deadline). */
+/** Writable bits of each LVT entry (timer: one-shot/periodic; TSC-deadline added when offered). */
 const LVT_WRITABLE = [0x300ff, 0x107ff, 0x107ff, 0x1a7ff, 0x1a7ff, 0x100ff] as const;
 const LVT_MASKED = 0x10000;
+/** Timer mode field (bits 18:17) and its values. */
+const LVT_TIMER_MODE = 0x60000;
 const LVT_PERIODIC = 0x20000;
+const LVT_TSC_DEADLINE = 0x40000;
 const LVT_LEVEL = 0x8000;
 const SVR_ENABLE = 0x100;
 const SVR_WRITABLE = 0x3ff;
@@ -91,6 +95,11 @@ export interface LocalApicOptions {
   clock: Clock;
   /** One-shot timer for the next APIC timer expiry. */
   timer?: DeviceTimer;
+  /**
+   * Offer the TSC-deadline timer mode (the CPU then sets CPUID.01H:ECX[24] and forwards
+   * IA32_TSC_DEADLINE writes to `writeTscDeadline`).
+   */
+  tscDeadline?: boolean;
   /** An IPI written to the ICR (low dword write), with the ICR's two halves: route it (ApicBus). */
   sendIpi?: (from: LocalApic, icrLow: number, icrHigh: number) => void;
   /** EOI of a level-triggered vector: broadcast to the IOAPIC(s). */
@@ -127,6 +136,7 @@ export interface LocalApicState {
   nmiPending: boolean;
   extIntPending: boolean;
   lintLevels: number;
+  tscDeadlineNs?: number;
 }
 
 /** One processor's local APIC. */
@@ -148,6 +158,8 @@ export class LocalApic implements BusDevice {
   private icrHigh = 0;
   private readonly lvt = new Uint32Array(LVT_COUNT);
   private readonly timerCounter = new ApicTimerCounter();
+  /** TSC-deadline mode: the armed deadline on the clock, or undefined (disarmed or fired). */
+  private tscDeadlineNs: number | undefined = undefined;
   private nmiPending = false;
   /** An ExtINT message arrived (IOAPIC pin in ExtINT mode): the 8259A pair supplies the vector. */
   extIntPending = false;
@@ -166,7 +178,7 @@ export class LocalApic implements BusDevice {
 
   /** Power-on/RESET: registers to their reset values, APIC globally enabled at 0xFEE00000. */
   reset(): void {
-    const oldBase = this.base & ~0xfff;
+    const oldBase = (this.base & ~0xfff) >>> 0;
     this.id = this.options.id & 0xff;
     this.base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (this.options.bsp ? APIC_BASE_BSP : 0);
     this.resetRegisters();
@@ -188,9 +200,10 @@ export class LocalApic implements BusDevice {
     this.icrHigh = 0;
     this.lvt.fill(LVT_MASKED);
     // As QEMU and KVM: the BSP's LINT0 is ExtINT and unmasked, so the 8259A reaches the CPU.
-    if (this.options.bsp) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
+    if ((this.base & APIC_BASE_BSP) !== 0) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
     this.timerCounter.start(0, this.options.clock());
     this.timerCounter.divideConfig = 0;
+    this.tscDeadlineNs = undefined;
     this.nmiPending = false;
     this.extIntPending = false;
     this.lintLevels = 0;
@@ -380,7 +393,27 @@ export class LocalApic implements BusDevice {
   // ---- the timer ---------------------------------------------------------------------------
 
   private timerPeriodic(): boolean {
-    return (this.lvt[LVT_TIMER]! & LVT_PERIODIC) !== 0;
+    return (this.lvt[LVT_TIMER]! & LVT_TIMER_MODE) === LVT_PERIODIC;
+  }
+
+  private timerTscDeadline(): boolean {
+    return (this.lvt[LVT_TIMER]! & LVT_TIMER_MODE) === LVT_TSC_DEADLINE;
+  }
+
+  /**
+   * WRMSR IA32_TSC_DEADLINE, with the TSC value already converted by the CPU to a time on this
+   * APIC's clock (undefined for a write of 0, which disarms). Ignored unless the timer LVT is in
+   * TSC-deadline mode (SDM 10.5.4.1). A deadline already passed fires at once.
+   */
+  writeTscDeadline(deadlineNs: number | undefined): void {
+    if (!this.timerTscDeadline()) return;
+    this.tscDeadlineNs = deadlineNs;
+    this.syncTimer(this.options.clock());
+  }
+
+  /** Whether a TSC deadline is armed: RDMSR IA32_TSC_DEADLINE reads 0 once it fired or was disarmed. */
+  get tscDeadlineArmed(): boolean {
+    return this.tscDeadlineNs !== undefined;
   }
 
   /** The machine's timer callback: signals expiries up to now (coalesced) and re-arms. */
@@ -389,6 +422,16 @@ export class LocalApic implements BusDevice {
   }
 
   private syncTimer(now: number): void {
+    if (this.timerTscDeadline()) {
+      const deadline = this.tscDeadlineNs;
+      if (deadline !== undefined && now >= deadline) {
+        this.tscDeadlineNs = undefined;
+        const entry = this.lvt[LVT_TIMER]!;
+        if ((entry & LVT_MASKED) === 0) this.acceptVector(entry & 0xff, false);
+      }
+      this.options.timer?.setTimer(this.tscDeadlineNs);
+      return;
+    }
     const t = this.timerCounter;
     const periodic = this.timerPeriodic();
     const n = t.expiriesBy(now, periodic);
@@ -417,8 +460,8 @@ export class LocalApic implements BusDevice {
       case ApicReg.ESR: return this.esr;
       case ApicReg.ICR_LOW: return this.icrLow; // delivery is immediate: status always idle
       case ApicReg.ICR_HIGH: return this.icrHigh >>> 0;
-      case ApicReg.TIMER_INITIAL: return this.timerCounter.initial;
-      case ApicReg.TIMER_CURRENT: return this.timerCounter.current(this.options.clock(), this.timerPeriodic());
+      case ApicReg.TIMER_INITIAL: return this.timerTscDeadline() ? 0 : this.timerCounter.initial;
+      case ApicReg.TIMER_CURRENT: return this.timerTscDeadline() ? 0 : this.timerCounter.current(this.options.clock(), this.timerPeriodic());
       case ApicReg.TIMER_DIVIDE: return this.timerCounter.divideConfig;
       default: break;
     }
@@ -447,6 +490,7 @@ export class LocalApic implements BusDevice {
       case ApicReg.ICR_LOW: this.sendIpi(v); return;
       case ApicReg.ICR_HIGH: this.icrHigh = v & 0xff000000; return;
       case ApicReg.TIMER_INITIAL: {
+        if (this.timerTscDeadline()) return; // ignored in TSC-deadline mode
         const now = this.options.clock();
         this.timerCounter.start(v, now);
         this.syncTimer(now);
@@ -462,12 +506,18 @@ export class LocalApic implements BusDevice {
     }
     if (reg >= ApicReg.LVT_TIMER && reg <= ApicReg.LVT_ERROR) {
       const i = (reg - ApicReg.LVT_TIMER) >> 4;
-      let entry = v & LVT_WRITABLE[i]!;
+      let entry = v & (LVT_WRITABLE[i]! | (i === LVT_TIMER && this.options.tscDeadline ? LVT_TSC_DEADLINE : 0));
       if (!this.softwareEnabled) entry |= LVT_MASKED;
+      const old = this.lvt[i]!;
       // Remote IRR (bit 14) of LINT entries is read-only.
-      this.lvt[i] = entry | (this.lvt[i]! & 0x4000);
+      this.lvt[i] = entry | (old & 0x4000);
       if (i === LVT_TIMER) {
         const now = this.options.clock();
+        // Entering or leaving TSC-deadline mode disarms the timer (as KVM: the count is cleared too).
+        if (((old ^ entry) & LVT_TIMER_MODE) !== 0 && ((old | entry) & LVT_TSC_DEADLINE) !== 0) {
+          this.tscDeadlineNs = undefined;
+          this.timerCounter.start(0, now);
+        }
         this.timerCounter.expiries = this.timerCounter.expiriesBy(now, this.timerPeriodic());
         this.syncTimer(now);
       }
@@ -509,6 +559,7 @@ export class LocalApic implements BusDevice {
       isr: [...this.isr], tmr: [...this.tmr], irr: [...this.irr], esr: this.esr, esrPending: this.esrPending,
       icrLow: this.icrLow, icrHigh: this.icrHigh, lvt: [...this.lvt], timer: this.timerCounter.saveState(),
       nmiPending: this.nmiPending, extIntPending: this.extIntPending, lintLevels: this.lintLevels,
+      tscDeadlineNs: this.tscDeadlineNs,
     };
   }
 
@@ -532,6 +583,7 @@ export class LocalApic implements BusDevice {
     this.nmiPending = s.nmiPending;
     this.extIntPending = s.extIntPending;
     this.lintLevels = s.lintLevels;
+    this.tscDeadlineNs = s.tscDeadlineNs;
     this.update();
     this.syncTimer(this.options.clock());
   }

@@ -131,7 +131,10 @@ test('ELCR level inputs re-request after EOI while high; edge inputs do not', ()
   io.out(0xa0, 0x20); io.out(0x20, 0x20);
   assert.equal(pic.hasInterrupt(), true, 'still asserted: requested again');
   pic.setIrq(10, false);
-  assert.equal(pic.hasInterrupt(), false, 'a level request goes away with the line');
+  assert.equal(pic.slave.output, false, 'a level request goes away with the line');
+  assert.equal(pic.acknowledge(), 0x3f, 'the edge the master latched on IR2 becomes a spurious IRQ15');
+  io.out(0x20, 0x20);
+  assert.equal(pic.hasInterrupt(), false);
   io.out(0x4d1, 0x00);
   pic.setIrq(11, true);
   assert.equal(pic.acknowledge(), 0x3b);
@@ -189,9 +192,13 @@ test('special mask mode lets a lower request in while the masked level is in ser
   io.out(0x21, 0x02);
   io.out(0x20, 0x68); // set special mask
   assert.equal(pic.acknowledge(), 0x35);
+  pic.irqLines[6]!.pulse();
+  assert.equal(pic.hasInterrupt(), false, 'IRQ5 in service and unmasked still holds back IRQ6');
+  io.out(0x21, 0x22);
+  assert.equal(pic.acknowledge(), 0x36, 'masked, it no longer does');
   io.out(0x20, 0x48); // reset special mask
   io.out(0x20, 0x0b);
-  assert.equal(io.in(0x20), 0x22);
+  assert.equal(io.in(0x20), 0x62);
 });
 
 test('special fully nested mode: a higher slave request passes the master cascade in service', () => {
@@ -227,6 +234,20 @@ test('ICW1 clears IMR/ISR and forgets latched edges; a line still high needs a n
   pic.setIrq(1, false);
   pic.setIrq(1, true);
   assert.equal(pic.acknowledge(), 0x31);
+});
+
+test('reset keeps the input levels: a level line still asserted requests again once ELCR says level', () => {
+  const pic = new Pic8259Pair();
+  let io = linuxInit(pic);
+  io.out(0x4d1, 0x08);
+  pic.setIrq(11, true);
+  pic.reset();
+  assert.equal(pic.hasInterrupt(), false);
+  io = linuxInit(pic);
+  io.out(0x21, 0x00); io.out(0xa1, 0x00);
+  assert.equal(pic.hasInterrupt(), false, 'edge after reset: no new edge yet');
+  io.out(0x4d1, 0x08);
+  assert.equal(pic.acknowledge(), 0x3b);
 });
 
 test('state round-trips and random port traffic never throws', () => {

@@ -98,14 +98,16 @@ export class Pic8259 implements BusDevice {
     private readonly log: DeviceLog,
   ) {}
 
-  /** Power-on state. */
+  /** Power-on state; the input pins keep their levels (they belong to the devices driving them). */
   reset(): void {
-    this.initReset();
-    this.pins = 0;
-    this.irr = 0;
     this.elcr = 0;
+    this.levelMode = false;
+    this.initReset();
+    this.irr = 0;
     this.vectorBase = 0;
     this.initStep = 0;
+    this.single = false;
+    this.needIcw4 = false;
     this.icw3 = 0;
   }
 
@@ -125,12 +127,12 @@ export class Pic8259 implements BusDevice {
   }
 
   /**
-   * Inputs whose request follows the pin: level triggered by ICW1 LTIM or the ELCR, and on the
-   * master the cascade input, which mirrors the slave's INT output (so a slave in auto-EOI mode
-   * with a second request pending is not lost waiting for a new edge).
+   * Inputs whose request follows the pin: level triggered by ICW1 LTIM or the ELCR. The master's
+   * cascade input is edge triggered (PIIX3 fixes ELCR bit 2 at 0), as on a real PC and in QEMU:
+   * a request latched there whose slave request vanished gives the spurious IRQ15 vector.
    */
   levelMask(): number {
-    return (this.levelMode ? 0xff : this.elcr) | (this.isMaster ? 1 << PIC_CASCADE_IRQ : 0);
+    return this.levelMode ? 0xff : this.elcr;
   }
 
   /** Drives input pin `irq` (0-7). */
@@ -147,17 +149,20 @@ export class Pic8259 implements BusDevice {
     this.update();
   }
 
-  /** The input that would be signalled now, or -1. */
+  /**
+   * The input that would be signalled now, or -1: the highest-priority unmasked request above
+   * every level in service. In special mask mode a masked level in service no longer holds back
+   * lower levels (the datasheet's priority cell gates the in-service inhibit with the mask bit;
+   * QEMU resolves it the same way).
+   */
   highestRequest(): number {
-    const pending = this.irr & ~this.imr;
-    const p = priorityOf(pending & (this.specialMask ? ~this.isr : 0xff), this.priorityAdd);
+    const p = priorityOf(this.irr & ~this.imr, this.priorityAdd);
     if (p === 8) return -1;
-    if (!this.specialMask) {
-      let inService = this.isr;
-      // Special fully nested mode: the slave's further requests may interrupt its own service.
-      if (this.specialFullyNested && this.isMaster) inService &= ~(1 << PIC_CASCADE_IRQ);
-      if (p >= priorityOf(inService, this.priorityAdd)) return -1;
-    }
+    let inService = this.isr;
+    if (this.specialMask) inService &= ~this.imr;
+    // Special fully nested mode: the slave's further requests may interrupt its own service.
+    if (this.specialFullyNested && this.isMaster) inService &= ~(1 << PIC_CASCADE_IRQ);
+    if (p >= priorityOf(inService, this.priorityAdd)) return -1;
     return (p + this.priorityAdd) & 7;
   }
 
@@ -378,7 +383,7 @@ export class Pic8259Pair {
     return vector;
   }
 
-  /** Power-on reset of both chips (all inputs low, ELCR edge). */
+  /** Power-on reset of both chips (ELCR all edge; input levels kept, so only new edges request). */
   reset(): void {
     this.slave.reset();
     this.master.reset();

@@ -47,20 +47,17 @@ test('power-on state as in QEMU: counter 0 runs mode 3 with count 0, so IRQ0 tic
   assert.equal(inb(pit, 0), 0xb6, 'OUT high, word access, mode 3, binary');
 });
 
-test('SeaBIOS timer setup: counter 0 mode 3 count 0 raises IRQ0 every 65536 clocks (18.2 Hz)', () => {
+test('SeaBIOS pit_setup: counter 0 mode 2 with count 0 raises IRQ0 every 65536 clocks (18.2 Hz)', () => {
   const { clock, irq, timer, pit, fire } = setup();
   const start = clock.now;
-  outb(pit, 3, 0x36);
+  outb(pit, 3, 0x34);
   outb(pit, 0, 0x00);
   outb(pit, 0, 0x00);
-  assert.equal(irq.level, true, 'mode 3 starts with OUT high');
+  assert.equal(irq.level, true, 'mode 2 starts with OUT high');
   const e0 = irq.edges;
   assert.equal(timer.deadline, start + pitNs(65536));
-  toTicks(clock, start, 40000);
-  fire();
-  assert.equal(irq.edges, e0);
-  assert.equal(irq.level, true);
-  assert.equal(pit.out(0), false, 'the second half of the square wave is low');
+  toTicks(clock, start, 65535);
+  assert.equal(pit.out(0), false, 'low for the one clock at count 1');
   toTicks(clock, start, 65536);
   fire();
   assert.equal(irq.edges, e0 + 1);
@@ -68,9 +65,50 @@ test('SeaBIOS timer setup: counter 0 mode 3 count 0 raises IRQ0 every 65536 cloc
   toTicks(clock, start, 131072);
   fire();
   assert.equal(irq.edges, e0 + 2);
-  // In mode 3 the count goes down by two.
+  // SeaBIOS's timer_read without a TSC: read-back of counter 0's count only (0xD2).
+  toTicks(clock, start, 131072 + 1000);
+  outb(pit, 3, 0xd2);
+  assert.equal(readWord(pit, 0), 65536 - 1000);
+});
+
+test('mode 3 square wave (0x36): IRQ0 rises every period, OUT low for the second half, count steps by two', () => {
+  const { clock, irq, timer, pit, fire } = setup();
+  const start = clock.now;
+  outb(pit, 3, 0x36);
+  outb(pit, 0, 0x00);
+  outb(pit, 0, 0x00);
+  const e0 = irq.edges;
+  assert.equal(timer.deadline, start + pitNs(65536));
+  toTicks(clock, start, 40000);
+  fire();
+  assert.equal(irq.edges, e0);
+  assert.equal(pit.out(0), false, 'the second half of the square wave is low');
+  toTicks(clock, start, 65536);
+  fire();
+  assert.equal(irq.edges, e0 + 1);
   outb(pit, 3, 0x00);
   assert.equal(readWord(pit, 0) % 2, 0);
+});
+
+test('Linux PIT one-shot clockevent: mode 4 (0x38) strobes IRQ0 once, one clock after the count', () => {
+  const { clock, irq, timer, pit, fire } = setup();
+  outb(pit, 3, 0x38);
+  const start = clock.now;
+  outb(pit, 0, 1193 & 0xff);
+  outb(pit, 0, 1193 >> 8);
+  const e0 = irq.edges;
+  assert.equal(timer.deadline, start + pitNs(1194));
+  toTicks(clock, start, 1193);
+  assert.equal(pit.out(0), false);
+  toTicks(clock, start, 1194);
+  fire();
+  assert.equal(irq.edges, e0 + 1);
+  assert.equal(timer.deadline, undefined);
+  // The next event: a new count restarts the strobe.
+  const again = clock.now;
+  outb(pit, 0, 100);
+  outb(pit, 0, 0);
+  assert.equal(timer.deadline, again + pitNs(101));
 });
 
 test('Linux periodic tick: mode 2 with LATCH 4773 (HZ=250), one edge per period, late timers coalesce', () => {

@@ -15,7 +15,7 @@ import { createEmuCpu } from '../accel/emu/cpu/index.js';
 import { createFpuUnit } from '../accel/emu/fpu/index.js';
 import { EmuGsiLines, createEmuInterrupts, type EmuInterrupts } from './emu-interrupts.js';
 import { EmuPioPorts } from './emu-port-io.js';
-import { HostControl, StopLoop, type MachineExit } from './host-control.js';
+import { HostControl, StopLoop, runResettable, type MachineExit } from './host-control.js';
 import { MemoryMap } from './memory-map.js';
 import { buildPcBoard, monotonicNs, type PcBoard } from './pc-board.js';
 import type { IdeDriveSlot } from './pc-devices.js';
@@ -104,16 +104,7 @@ export class EmuPcMachine {
 
   /** Runs until the guest or the user ends the VM. */
   run(): MachineExit {
-    for (;;) {
-      try {
-        return this.loop();
-      } catch (err) {
-        if (!(err instanceof StopLoop)) throw err;
-        if (err.action === 'exit') return { status: err.status, message: err.reason };
-        if (this.config.noReboot) return { status: 0 };
-        this.reset();
-      }
-    }
+    return runResettable(() => this.loop(), () => this.reset(), this.config.noReboot);
   }
 
   private loop(): MachineExit {

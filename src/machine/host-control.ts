@@ -23,6 +23,24 @@ export class StopLoop extends Error {
   }
 }
 
+/**
+ * Runs a machine's loop until the guest or the user ends the VM: a StopLoop 'exit' ends it with
+ * its status, a 'reset' resets the machine and runs the loop again (with -no-reboot it ends the
+ * VM cleanly, as QEMU does).
+ */
+export function runResettable(loop: () => MachineExit, reset: () => void, noReboot: boolean): MachineExit {
+  for (;;) {
+    try {
+      return loop();
+    } catch (err) {
+      if (!(err instanceof StopLoop)) throw err;
+      if (err.action === 'exit') return { status: err.status, message: err.reason };
+      if (noReboot) return { status: 0 };
+      reset();
+    }
+  }
+}
+
 /** Machine-specific parts of the control channel (KVM's application processors). */
 export interface HostControlHooks {
   /** After 'resume' switched the run state back to running. */

@@ -18,7 +18,7 @@ import { KVM_CAP } from '../kvm/ioctls.js';
 import { KvmMemoryMap } from './memory-map.js';
 import type { PcPlatform } from './platform.js';
 import type { IdeDriveSlot, PcDevices } from './pc-devices.js';
-import { HostControl, StopLoop, type MachineExit } from './host-control.js';
+import { HostControl, StopLoop, runResettable, type MachineExit } from './host-control.js';
 import { buildPcBoard, monotonicNs } from './pc-board.js';
 
 export { monotonicNs } from './pc-board.js';
@@ -148,16 +148,7 @@ export class KvmPcMachine {
 
   /** Runs vCPU 0 until the guest or the user ends the VM. */
   run(): MachineExit {
-    for (;;) {
-      try {
-        return this.loop();
-      } catch (err) {
-        if (!(err instanceof StopLoop)) throw err;
-        if (err.action === 'exit') return { status: err.status, message: err.reason };
-        if (this.config.noReboot) return { status: 0 };
-        this.resetVm();
-      }
-    }
+    return runResettable(() => this.loop(), () => this.resetVm(), this.config.noReboot);
   }
 
   private loop(): MachineExit {

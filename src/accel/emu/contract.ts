@@ -51,6 +51,10 @@ export interface EmuInterruptPin {
   acknowledge(): number;
   /** Optional NMI latch: true once per NMI. */
   takeNmi?(): boolean;
+  /** Optional, when the CPU has a local APIC: RDMSR IA32_APIC_BASE (0x1B), low dword (the high one is 0). */
+  readApicBaseMsr?(): number;
+  /** Optional: WRMSR IA32_APIC_BASE with EDX:EAX = hi:lo; false when the CPU must raise #GP(0). */
+  writeApicBaseMsr?(lo: number, hi: number): boolean;
 }
 
 /** One segment register's visible and hidden parts (the kvm_segment shape, 32-bit numbers). */
@@ -201,6 +205,8 @@ export interface EmuFpuUnit {
    * (0, 0x66, 0xF2 or 0xF3), `opcode` the byte after 0F (0x38xx / 0x3Axx for the three-byte maps),
    * `imm` the immediate byte or -1, `gpr` the integer register file (EAX..EDI, read and written
    * for MOVD, PEXTRW, CVT*SI, MOVMSK, PMOVMSKB).
+   * An unmasked SIMD floating-point exception throws EmuFpuFault(19) with MXCSR's flags updated
+   * and the destination unchanged; the core delivers #XM when CR4.OSXMMEXCPT is set, else #UD.
    */
   simd(prefix: number, opcode: number, op: EmuFpuOperand, imm: number, gpr: Uint32Array, mem: EmuLinearMemory): void;
   /** Whether opcode (0F map, with its mandatory prefix) is one this unit implements and takes an imm8: the core's decoder asks. */

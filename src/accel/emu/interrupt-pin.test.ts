@@ -40,7 +40,7 @@ function pc() {
 test('power-on: the PIT tick reaches the BSP through the 8259A (LINT0 ExtINT), not the AP', () => {
   const s = pc();
   s.seabiosPic();
-  outb(s.pit, 3, 0x36); outb(s.pit, 0, 0); outb(s.pit, 0, 0);
+  outb(s.pit, 3, 0x34); outb(s.pit, 0, 0); outb(s.pit, 0, 0);
   assert.equal(s.pin0.hasInterrupt(), false);
   s.clock.now = s.pitTimer.deadline!;
   s.pit.onTimer(s.clock.now);
@@ -104,6 +104,15 @@ test('ExtINT through IOAPIC pin 0 (Linux check_timer fallback) fetches the vecto
   assert.equal(s.pin0.hasInterrupt(), true);
   assert.equal(s.pin0.acknowledge(), 0x09);
   assert.equal(s.cpu0.apic.extIntPending, false);
+});
+
+test('IA32_APIC_BASE through the pin: the core reads 0xFEE00900 on the BSP and gets #GP for reserved bits', () => {
+  const s = pc();
+  assert.equal(s.pin0.readApicBaseMsr(), 0xfee00900);
+  assert.equal(s.pin1.readApicBaseMsr(), 0xfee00800);
+  assert.equal(s.pin0.writeApicBaseMsr(0xfee00901, 0), false);
+  assert.equal(s.pin0.writeApicBaseMsr(0xfee00100, 0), true);
+  assert.equal(s.cpu0.apic.hardwareEnabled, false);
 });
 
 test('IPI NMI reaches the other CPU through takeNmi; GSI routing sends IRQ8 to PIC 8 and IOAPIC 8', () => {

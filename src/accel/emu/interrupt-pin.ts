@@ -45,6 +45,14 @@ export class EmuApicInterruptPin implements EmuInterruptPin {
   takeNmi(): boolean {
     return this.lapic.takeNmi();
   }
+
+  readApicBaseMsr(): number {
+    return this.lapic.readBaseMsr();
+  }
+
+  writeApicBaseMsr(lo: number, hi: number): boolean {
+    return this.lapic.writeBaseMsr(lo, hi);
+  }
 }
 
 /**

@@ -7,8 +7,9 @@
 import { CS, GP, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
-import { ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
 import { execute } from './exec-main.js';
+import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
 
@@ -42,6 +43,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     else {
       try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { break; }
     }
+    scratch[p + R_FAST] = classifyFast(scratch, p);
     if (off + len > pageEnd) {
       // The instruction runs into the next page: only as a lone, uncached block.
       if (n > 0) break;
@@ -53,7 +55,8 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     off += len;
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
   }
-  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: phys >>> 12, key, valid: cacheable };
+  const start = phys & 0xfff;
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable };
   if (cacheable) registerBlock(c, block);
   return block;
 }
@@ -68,8 +71,13 @@ export function runBlock(c: Core): void {
   const phys = (c.tlbPfn[slot]! * 4096) + (lin & 0xfff);
   const mode = c.code32 ? MODE_32 : MODE_16;
   const key = phys * 4 + mode;
-  let block = c.blocks.get(key);
-  if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+  const h = (phys ^ (mode << 11)) & 4095;
+  let block = c.frontBlock[h];
+  if (block === undefined || block.key !== key || !block.valid) {
+    block = c.blocks.get(key);
+    if (block === undefined || !c.tlbMem[slot]) block = decodeBlock(c, lin, phys, mode, key);
+    if (block.valid) c.frontBlock[h] = block;
+  }
   c.curPfn = block.pfn;
   c.breakBlock = false;
   const rows = block.rows;
@@ -77,6 +85,16 @@ export function runBlock(c: Core): void {
   const count = single ? 1 : block.count;
   for (let i = 0, p = 0; i < count; i++, p += ROW) {
     const info = rows[p + R_INFO]!;
+    const fast = rows[p + R_FAST]!;
+    if (fast !== 0) {
+      c.nextEip = c.eip + (info & I_LEN);
+      execFast(c, fast, rows, p);
+      c.eip = c.nextEip;
+      c.retired++;
+      if (single) c.trapPending = true;
+      if (c.breakBlock || c.retired >= c.target) break;
+      continue;
+    }
     c.op = rows[p + R_OP]!;
     c.info = info;
     c.modrm = rows[p + R_MODRM]!;

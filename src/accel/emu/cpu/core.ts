@@ -26,6 +26,9 @@ export interface Block {
   readonly pfn: number;
   /** Cache key (physical address and decode mode). */
   readonly key: number;
+  /** Byte range [start, end) of the page the block's instructions occupy. */
+  readonly start: number;
+  readonly end: number;
   valid: boolean;
 }
 
@@ -86,6 +89,8 @@ export class Core {
   /** Pending exception set by raise(). */
   faultVector = 0;
   faultCode = -1;
+  /** How the pending exception is delivered: 2 (exception/hardware) unless a trap instruction said 1 (INT3/INTO, DPL-checked). */
+  faultKind = 2;
   /** A single-step #DB trap is due after the instruction just executed. */
   trapPending = false;
   nmiPending = false;
@@ -119,6 +124,14 @@ export class Core {
   readonly codePage = new Uint8Array(1 << 20);
   readonly blocks = new Map<number, Block>();
   readonly pageBlocks = new Map<number, Block[]>();
+  /** Per code page, one bit per byte that decoded instructions occupy (writes elsewhere on the page keep the code). */
+  readonly codeBits = new Map<number, Uint8Array>();
+  /** Direct-mapped front cache of blocks in front of the `blocks` map. */
+  readonly frontBlock: (Block | undefined)[] = new Array<Block | undefined>(4096).fill(undefined);
+  /** TLB slots that may hold an entry (so flushes touch only those). */
+  readonly tlbUsed = new Int32Array(TLB_SIZE);
+  tlbUsedCount = 0;
+  readonly tlbListed = new Uint8Array(TLB_SIZE);
   /** Page frame of the block being executed (-1 none). */
   curPfn = -1;
   /** Per TLB slot: the page is writable RAM (not ROM, not MMIO). */

@@ -13,7 +13,7 @@ import { A_MODRM, IMM_B, IMM_FAR, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_W, IMM_WB, 
 /** Numbers per decoded instruction row. */
 export const ROW = 8;
 /** Row field offsets. */
-export const R_OP = 0, R_INFO = 1, R_MODRM = 2, R_MEM = 3, R_DISP = 4, R_IMM = 5, R_IMM2 = 6;
+export const R_OP = 0, R_INFO = 1, R_MODRM = 2, R_MEM = 3, R_DISP = 4, R_IMM = 5, R_IMM2 = 6, R_FAST = 7;
 /** Info bits: length (0-3), 32-bit operand size, 32-bit address size, F3, F2, LOCK, segment (9-11), segment override, 66 present. */
 export const I_LEN = 0xf, I_OSZ32 = 0x10, I_ASZ32 = 0x20, I_REP = 0x40, I_REPNE = 0x80, I_LOCK = 0x100, I_SEG_SHIFT = 9, I_SEGOV = 0x1000, I_P66 = 0x2000;
 

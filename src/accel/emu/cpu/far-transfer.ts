@@ -129,7 +129,7 @@ export function farCall(c: Core, sel: number, off: number, osz: number): void {
       checkLimit(c, g.off, clo, chi);
       const gsize = big ? 4 : 2;
       if (!(chi & 0x400) && dpl < c.cpl) {
-        const params = lo & 0x1f;
+        const params = hi & 0x1f;
         stackFromTss(c, dpl, 0);
         checkNewStack(c, dpl, 0);
         const oldSs = c.segSel[SS]!, oldEsp = c.r[ESP]!;

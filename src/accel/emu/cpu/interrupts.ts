@@ -19,8 +19,16 @@ export const EV_SOFT = 0, EV_SOFT_EXC = 1, EV_HW = 2;
 
 /** INT n / INT3 / INTO / INT1 from the executing instruction (`kind` 0, 1, 2). */
 export function softwareInterrupt(c: Core, vector: number, kind: number): void {
-  if (kind === 0 && c.flags & VM && ((c.flags & IOPL) >>> 12) < 3) raise(c, GP, 0);
-  deliver(c, vector, -1, c.nextEip, kind === 2 ? EV_HW : kind === 1 ? EV_SOFT_EXC : EV_SOFT);
+  if (kind !== 0) {
+    // INT3 / INTO / INT1 are traps: the instruction completes and the exception (seen by
+    // hooks.exception) is raised with EIP after it.
+    c.eip = c.nextEip;
+    c.retired++;
+    c.faultKind = kind === 2 ? EV_HW : EV_SOFT_EXC;
+    raise(c, vector);
+  }
+  if (c.flags & VM && ((c.flags & IOPL) >>> 12) < 3) raise(c, GP, 0);
+  deliver(c, vector, -1, c.nextEip, EV_SOFT);
   c.breakBlock = true;
 }
 
@@ -130,6 +138,7 @@ function markAccessedAt(c: Core, sel: number): void {
 /** IRET / IRETD. */
 export function interruptReturn(c: Core, osz: number): void {
   c.breakBlock = true;
+  c.nmiBlocked = false;
   if (!(c.cr0 & 1)) {
     const ip = peek(c, osz, 0), cs = peek(c, osz, osz) & 0xffff, fl = peek(c, osz, 2 * osz);
     if (ip > c.segLimit[CS]! && osz === 2) raise(c, GP, 0);

@@ -6,7 +6,7 @@
 import type { Core } from './core.js';
 import { P_RS, P_RU, P_WS, P_WU, P_XS, P_XU, TLB_MASK } from './core.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, walk } from './paging.js';
-import { invalidatePage } from './code-pages.js';
+import { invalidatePage, touchesCode } from './code-pages.js';
 
 /** Supervisor permission bits for implicit system accesses (descriptor tables, TSS, IDT). */
 export const SYS_READ = P_RS, SYS_WRITE = P_WS;
@@ -54,11 +54,11 @@ function writeBytes(c: Core, slot: number, lin: number, size: number, v: number)
   const off = lin & 0xfff;
   const mem = c.tlbMem[slot];
   if (mem && c.tlbRamW[slot]) {
-    if (c.codePage[pfn]) invalidatePage(c, pfn);
+    if (c.codePage[pfn] && touchesCode(c, pfn, off, size)) invalidatePage(c, pfn);
     mem[off] = v;
     if (size > 1) { mem[off + 1] = v >>> 8; if (size > 2) { mem[off + 2] = v >>> 16; mem[off + 3] = v >>> 24; } }
-    // The page no longer holds code: later writes may take the fast path.
-    c.tlbFast[slot]! |= c.tlbAllow[slot]! & (P_WS | P_WU);
+    // A page without code takes later writes on the fast path.
+    if (!c.codePage[pfn]) c.tlbFast[slot]! |= c.tlbAllow[slot]! & (P_WS | P_WU);
     return;
   }
   c.memory.mmioWrite(((pfn << 12) | off) >>> 0, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
@@ -171,6 +171,8 @@ export function sysWrite(c: Core, lin: number, size: number, v: number): void {
 
 /** Instruction-fetch read of one byte. */
 export function fetch8(c: Core, lin: number): number {
+  const lp = lin >>> 12, s = lp & TLB_MASK;
+  if (c.tlbLp[s] === lp && c.tlbFast[s]! & c.permX) return c.tlbMem[s]![lin & 0xfff]!;
   return readSlow(c, lin, 1, c.permX);
 }
 

@@ -135,6 +135,10 @@ function checkPerm(c: Core, lin: number, kind: number, user: boolean, rw: number
 function fillSlot(c: Core, slot: number, lp: number, pfn: number, perms: number, global: number): void {
   const mem = pfn < 0x100000 ? c.memory.page(pfn) : undefined;
   const ramW = mem !== undefined && c.memory.writable(pfn);
+  if (!c.tlbListed[slot]) {
+    c.tlbListed[slot] = 1;
+    c.tlbUsed[c.tlbUsedCount++] = slot;
+  }
   c.tlbLp[slot] = lp;
   c.tlbPfn[slot] = pfn;
   c.tlbAllow[slot] = perms;
@@ -148,13 +152,18 @@ function fillSlot(c: Core, slot: number, lp: number, pfn: number, perms: number,
 
 /** Empties the TLB; with keepGlobal, entries of global pages (CR4.PGE) stay (a CR3 write). */
 export function flushTlb(c: Core, keepGlobal: boolean): void {
-  for (let i = 0; i < c.tlbLp.length; i++) {
-    if (keepGlobal && c.tlbGlobal[i]) continue;
+  const used = c.tlbUsed;
+  let kept = 0;
+  for (let k = 0, n = c.tlbUsedCount; k < n; k++) {
+    const i = used[k]!;
+    if (keepGlobal && c.tlbGlobal[i] && c.tlbLp[i] !== -1) { used[kept++] = i; continue; }
+    c.tlbListed[i] = 0;
     c.tlbLp[i] = -1;
     c.tlbFast[i] = 0;
     c.tlbAllow[i] = 0;
     c.tlbMem[i] = undefined;
   }
+  c.tlbUsedCount = kept;
 }
 
 /** INVLPG: drops the entry of one linear page. */

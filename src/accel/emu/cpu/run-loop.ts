@@ -77,6 +77,8 @@ export function runCore(c: Core, max: number): EmuStopReason {
     const pin = c.pin;
     if (pin.takeNmi && !c.nmiBlocked && pin.takeNmi()) {
       c.halted = false;
+      // NMIs stay blocked until the next IRET.
+      c.nmiBlocked = true;
       const r = deliverEvent(c, NMI, -1, c.eip, EV_HW);
       if (r) return r;
     }
@@ -97,14 +99,16 @@ export function runCore(c: Core, max: number): EmuStopReason {
       if (err !== CPU_FAULT) throw err;
       c.curPfn = -1;
       c.trapPending = false;
-      const r = raiseEvent(c, c.faultVector, c.faultCode);
+      const kind = c.faultKind;
+      c.faultKind = EV_HW;
+      const r = raiseEvent(c, c.faultVector, c.faultCode, kind);
       if (r) return r;
     }
   }
 }
 
-function raiseEvent(c: Core, vector: number, code: number): EmuStopReason | undefined {
+function raiseEvent(c: Core, vector: number, code: number, kind: number = EV_HW): EmuStopReason | undefined {
   const hook = c.hooks?.exception?.(vector, code < 0 ? undefined : code);
   if (hook === 'stop') return 'exception';
-  return deliverEvent(c, vector, code, c.eip, EV_HW);
+  return deliverEvent(c, vector, code, c.eip, kind);
 }

@@ -3,7 +3,7 @@
  * LMSW/SMSW/CLTS/INVLPG, MOV to and from control and debug registers, LAR/LSL/VERR/VERW,
  * RDMSR/WRMSR/RDTSC, SYSENTER/SYSEXIT and CPUID.
  */
-import { CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PAE, CR4_PGE, CR4_PSE, CR4_TSD, CS, EAX, ECX, EDX, EBX, ESP, GP, IF, LDTR, NP, RF, SS, TR, UD, VM, ZF, CR0_CD, CR0_NW, CR0_ET } from './constants.js';
+import { SEG_READ, SEG_WRITE, SEG_VALID, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PAE, CR4_PGE, CR4_PSE, CR4_TSD, CS, EAX, ECX, EDX, EBX, ESP, GP, IF, LDTR, NP, RF, SS, TR, UD, VM, ZF, CR0_CD, CR0_NW, CR0_ET } from './constants.js';
 import type { Core } from './core.js';
 import { raise, refreshSegSizes, setReg } from './core.js';
 import { setFlagBits } from './flags.js';
@@ -162,9 +162,13 @@ export function writeCr0(c: Core, v: number): void {
   if ((v & CR0_NW) && !(v & CR0_CD)) raise(c, GP, 0);
   const old = c.cr0;
   c.cr0 = v & 0xe005003f;
-  if ((old ^ c.cr0) & (CR0_PG | CR0_WP | CR0_PE)) flushTlb(c, false);
+  if ((old ^ c.cr0) & (CR0_PG | CR0_WP)) flushTlb(c, false);
   if ((old ^ c.cr0) & CR0_PE) {
-    if (!(c.cr0 & CR0_PE)) setCpl(c, 0);
+    if (!(c.cr0 & CR0_PE)) {
+      setCpl(c, 0);
+      // Real mode checks no access rights: every data segment stays usable with its cached limit.
+      for (let s = 0; s < 6; s++) c.segAcc[s] = SEG_READ | SEG_WRITE | SEG_VALID;
+    }
     refreshSegSizes(c);
   }
   c.breakBlock = true;
@@ -172,7 +176,7 @@ export function writeCr0(c: Core, v: number): void {
 
 /** Writes CR4. */
 export function writeCr4(c: Core, v: number): void {
-  if (v & ~0x6ff) raise(c, GP, 0);
+  if (v & ~0x7ff) raise(c, GP, 0);
   const old = c.cr4;
   c.cr4 = v;
   if ((old ^ v) & (CR4_PAE | CR4_PSE | CR4_PGE)) flushTlb(c, false);

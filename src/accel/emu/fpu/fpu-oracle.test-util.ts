@@ -182,7 +182,9 @@ export function runX87OnUnit(c: X87Case, unit: EmuFpuUnit = createFpuUnit()): st
   const modrm = c.code[1]!;
   let fault = '';
   try {
-    unit.x87(opc, operand(modrm), mem, gpr);
+    // 0F-map codes (MMX instructions run between x87 state set-up and FNSAVE) go to simd()
+    if (opc === 0x0f) unit.simd(0, modrm, operand(c.code[2] ?? 0xc0), -1, gpr, mem);
+    else unit.x87(opc, operand(modrm), mem, gpr);
   } catch (e) {
     fault = ` fault:${String(e)}`;
   }
@@ -195,4 +197,78 @@ export function runX87OnUnit(c: X87Case, unit: EmuFpuUnit = createFpuUnit()): st
 /** Masks the FNSAVE image's instruction and operand pointers (bytes 12–27), which differ natively. */
 export function maskPointers(line: string): string {
   return line.slice(0, 24) + '-'.repeat(32) + line.slice(56);
+}
+
+/** One SIMD oracle case. */
+export interface SimdCase {
+  /** Instruction bytes: optional mandatory prefix, 0F, opcode, ModRM, optional disp8 and imm8. */
+  code: number[];
+  mxcsr: number;
+  eflags: number;
+  /** XMM0–7 (128 bytes), MM0–7 (64 bytes), EAX..EDI (32 bytes) and memory (128 bytes) as hex. */
+  xmm: string;
+  mm: string;
+  gpr: string;
+  mem: string;
+}
+
+/** The oracle input line for a SIMD case. */
+export function simdLine(c: SimdCase): string {
+  return `s ${Buffer.from(c.code).toString('hex')} ${c.mxcsr.toString(16)} ${c.eflags.toString(16)} ${c.xmm} ${c.mm} ${c.gpr} ${c.mem}`;
+}
+
+const FX = 0x30000;
+
+/** Runs a SIMD case on a fresh unit (state loaded with FXRSTOR, read back with FXSAVE). */
+export function runSimdOnUnit(c: SimdCase, unit: EmuFpuUnit = createFpuUnit()): string {
+  const mem = new FlatMemory(MEM, 0x30000);
+  unit.reset();
+  const img = new Uint8Array(512);
+  const dv = new DataView(img.buffer);
+  dv.setUint16(0, 0x37f, true);
+  img[4] = 0xff;
+  dv.setUint32(24, c.mxcsr, true);
+  const mm = Buffer.from(c.mm, 'hex');
+  for (let i = 0; i < 8; i++) {
+    img.set(mm.subarray(8 * i, 8 * i + 8), 32 + 16 * i);
+    dv.setUint16(32 + 16 * i + 8, 0xffff, true);
+  }
+  img.set(Buffer.from(c.xmm, 'hex'), 160);
+  mem.bytes.set(img, FX - MEM);
+  unit.fxrstor(FX, mem);
+  unhex(c.mem, mem.bytes, 0);
+  const gpr = new Uint32Array(8);
+  const g = Buffer.from(c.gpr, 'hex');
+  for (let i = 0; i < 8; i++) gpr[i] = g.readUInt32LE(4 * i);
+  unit.eflags = c.eflags;
+  let k = 0;
+  let prefix = 0;
+  if (c.code[0] === 0x66 || c.code[0] === 0xf2 || c.code[0] === 0xf3) prefix = c.code[k++]!;
+  k++; // 0F
+  const opcode = c.code[k++]!;
+  const modrm = c.code[k++]!;
+  let disp = 0;
+  if (modrm >= 0x40 && modrm < 0x80) disp = (c.code[k++]! << 24) >> 24;
+  const info = unit.simdInfo(prefix, opcode);
+  const imm = info.imm8 ? c.code[k]! : -1;
+  let fault = 0;
+  try {
+    if (!info.known) throw new Error('opcode not known to the unit');
+    unit.simd(prefix, opcode, operand(modrm, MEM + disp), imm, gpr, mem);
+  } catch (e) {
+    const v = (e as { vector?: number }).vector;
+    if (v === 19) fault = 1;
+    else if (v === 13) fault = 2;
+    else if (v === 6) fault = 3;
+    else throw e;
+  }
+  unit.fxsave(FX, mem);
+  const out = mem.bytes.slice(FX - MEM, FX - MEM + 512);
+  const odv = new DataView(out.buffer);
+  const mmOut = new Uint8Array(64);
+  for (let i = 0; i < 8; i++) mmOut.set(out.subarray(32 + 16 * i, 40 + 16 * i), 8 * i);
+  gpr[4] = 0;
+  gpr[6] = 0;
+  const eflags = fault === 0 ? (unit.eflags ?? 0) : c.eflags;
+  return `${hex(out.subarray(160, 288))} ${hex(mmOut)} ${hex(new Uint8Array(gpr.buffer))} ${hex(mem.bytes.subarray(0, 128))} ${odv.getUint32(24, true).toString(16)} ${(eflags & 0xfff).toString(16)} ${fault}`;
 }

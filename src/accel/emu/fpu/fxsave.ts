@@ -5,7 +5,7 @@
  */
 import { EmuFpuFault, type EmuLinearMemory } from '../contract.js';
 import { MXCSR_MASK, type SseState } from './sse-state.js';
-import type { X87State } from './x87-state.js';
+import { loadedFcw, type X87State } from './x87-state.js';
 
 /** Stores the FXSAVE image at `a`. */
 export function fxsaveImage(st: X87State, sse: SseState, a: number, mem: EmuLinearMemory): void {
@@ -57,7 +57,7 @@ export function fxrstorImage(st: X87State, sse: SseState, a: number, mem: EmuLin
   }
   const x = new Uint32Array(32);
   for (let i = 0; i < 32; i++) x[i] = mem.read32(a + 160 + 4 * i);
-  st.fcw = fcw | 0x40;
+  st.fcw = loadedFcw(fcw);
   st.setFsw(fsw);
   st.fop = fop;
   st.fip = fip;

@@ -11,4 +11,5 @@ export function createFpuUnit(): EmuFpuUnit {
   return new FpuUnit();
 }
 
+/** The contract types the unit implements, re-exported for its users. */
 export type { EmuFpuOperand, EmuFpuUnit, EmuLinearMemory };

@@ -7,7 +7,7 @@ import { EmuFpuFault, type EmuFpuOperand, type EmuFpuUnit, type EmuLinearMemory 
 import { fxrstorImage, fxsaveImage } from './fxsave.js';
 import { MXCSR_MASK, SseState } from './sse-state.js';
 import { execSimd, simdInfo } from './sse-exec.js';
-import { checkPending, execX87, x87Flags } from './x87-exec.js';
+import { checkPending, execX87 } from './x87-exec.js';
 import { X87State } from './x87-state.js';
 
 /** EmuFpuUnit implementation. */
@@ -31,11 +31,11 @@ export class FpuUnit implements EmuFpuUnit {
   }
 
   get eflags(): number {
-    return x87Flags.eflags;
+    return this.x87s.eflags;
   }
 
   set eflags(v: number) {
-    x87Flags.eflags = v;
+    this.x87s.eflags = v;
   }
 
   x87(opcode: number, op: EmuFpuOperand, mem: EmuLinearMemory, gpr?: Uint32Array): void {

@@ -5,7 +5,7 @@
  * 20-bit linear addresses (segment × 16 + offset).
  */
 import type { EmuFpuOperand, EmuLinearMemory } from '../contract.js';
-import type { X87State } from './x87-state.js';
+import { loadedFcw, type X87State } from './x87-state.js';
 
 /** Size of the environment image for an operand size. */
 export function envSize(operand32: boolean): number {
@@ -50,49 +50,62 @@ export function storeEnv(st: X87State, op: EmuFpuOperand, mem: EmuLinearMemory, 
   }
 }
 
-/** Loads the environment from `a`. */
+/** Loads the environment from `a` (everything is read before the state changes). */
 export function loadEnv(st: X87State, op: EmuFpuOperand, mem: EmuLinearMemory, a: number): void {
   const real = op.realOrV86;
   let fcw: number;
   let fsw: number;
   let ftw: number;
+  let fip: number;
+  let fop: number;
+  let fcs = 0;
+  let fdp: number;
+  let fds = 0;
   if (op.operand32) {
     fcw = mem.read32(a) & 0xffff;
     fsw = mem.read32(a + 4) & 0xffff;
     ftw = mem.read32(a + 8) & 0xffff;
+    const w12 = mem.read32(a + 12) >>> 0;
+    const w16 = mem.read32(a + 16) >>> 0;
+    const w20 = mem.read32(a + 20) >>> 0;
+    const w24 = mem.read32(a + 24) >>> 0;
     if (real) {
-      st.fip = ((mem.read32(a + 12) & 0xffff) | (((mem.read32(a + 16) >>> 12) & 0xffff) << 16)) >>> 0;
-      st.fop = mem.read32(a + 16) & 0x7ff;
-      st.fcs = 0;
-      st.fdp = ((mem.read32(a + 20) & 0xffff) | (((mem.read32(a + 24) >>> 12) & 0xffff) << 16)) >>> 0;
-      st.fds = 0;
+      fip = ((w12 & 0xffff) | (((w16 >>> 12) & 0xffff) << 16)) >>> 0;
+      fop = w16 & 0x7ff;
+      fdp = ((w20 & 0xffff) | (((w24 >>> 12) & 0xffff) << 16)) >>> 0;
     } else {
-      st.fip = mem.read32(a + 12) >>> 0;
-      const w = mem.read32(a + 16);
-      st.fcs = w & 0xffff;
-      st.fop = (w >>> 16) & 0x7ff;
-      st.fdp = mem.read32(a + 20) >>> 0;
-      st.fds = mem.read32(a + 24) & 0xffff;
+      fip = w12;
+      fcs = w16 & 0xffff;
+      fop = (w16 >>> 16) & 0x7ff;
+      fdp = w20;
+      fds = w24 & 0xffff;
     }
   } else {
     fcw = mem.read16(a);
     fsw = mem.read16(a + 2);
     ftw = mem.read16(a + 4);
+    const w6 = mem.read16(a + 6);
+    const w8 = mem.read16(a + 8);
+    const w10 = mem.read16(a + 10);
+    const w12 = mem.read16(a + 12);
     if (real) {
-      const w = mem.read16(a + 8);
-      st.fip = mem.read16(a + 6) | ((w >>> 12) << 16);
-      st.fop = w & 0x7ff;
-      st.fcs = 0;
-      st.fdp = mem.read16(a + 10) | ((mem.read16(a + 12) >>> 12) << 16);
-      st.fds = 0;
+      fip = w6 | ((w8 >>> 12) << 16);
+      fop = w8 & 0x7ff;
+      fdp = w10 | ((w12 >>> 12) << 16);
     } else {
-      st.fip = mem.read16(a + 6);
-      st.fcs = mem.read16(a + 8);
-      st.fdp = mem.read16(a + 10);
-      st.fds = mem.read16(a + 12);
+      fip = w6;
+      fcs = w8;
+      fop = st.fop;
+      fdp = w10;
+      fds = w12;
     }
   }
-  st.fcw = fcw | 0x40;
+  st.fip = fip;
+  st.fcs = fcs;
+  st.fop = fop;
+  st.fdp = fdp;
+  st.fds = fds;
+  st.fcw = loadedFcw(fcw);
   st.setTagWord(ftw);
   st.setFsw(fsw);
 }

@@ -6,16 +6,15 @@
 import { EmuFpuFault, type EmuFpuOperand, type EmuLinearMemory } from '../contract.js';
 import { add, CMP_EQ, CMP_LT, CMP_UN, compare, div, mul, rem, remState, roundToInt, sqrt } from './xf-arith.js';
 import {
-  A, B, E_IE, loadD, loadF, loadX, out, setX87Format,
+  A, B, E_IE, loadD, loadF, loadX, out, setX87Format, swapOperands,
 } from './xf-core.js';
 import { envSize, loadEnv, loadState, storeEnv, storeState } from './x87-env.js';
 import {
   canPush, fbld, fbstp, fild, fist, fldExt, fldReal, fstReal, loadInt32, push,
 } from './x87-load-store.js';
-import {
-  binaryTranscendental, constant, expOut, extract, fxamCodes, outOfTrigRange, scale, unaryTranscendental,
-} from './x87-special.js';
-import { SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, type X87State } from './x87-state.js';
+import { constant, expOut, extract, fxamCodes, scale } from './x87-special.js';
+import { binaryTranscendental, outOfTrigRange, unaryTranscendental } from './x87-transcend.js';
+import { loadedFcw, SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, type X87State } from './x87-state.js';
 
 /** Significand bits for each precision-control value (01 is reserved; it behaves as 64 here). */
 const PC_BITS = [24, 64, 53, 64] as const;
@@ -28,8 +27,6 @@ const EFL_ZF = 0x40;
 const EFL_SF = 0x80;
 const EFL_OF = 0x800;
 
-/** EFLAGS exchanged with the core for FCMOVcc and FCOMI (see EmuFpuUnit.eflags). */
-export const x87Flags = { eflags: 0 };
 
 function arithFormat(st: X87State): void {
   setX87Format(PC_BITS[(st.fcw >>> 8) & 3]!, (st.fcw >>> 10) & 3, st.fcw & 0x3f);
@@ -41,7 +38,9 @@ function extFormat(st: X87State): void {
 
 /** Loads ST(i) into operand register A or B. */
 function loadSt(st: X87State, toB: boolean, i: number): void {
-  loadX(toB ? B : A, st.seOf(i), st.hiOf(i), st.loOf(i));
+  // indexes the arrays directly: a non-inlined getter would box the 32-bit halves
+  const p = (st.top + i) & 7;
+  loadX(toB ? B : A, st.se[p]!, st.sig[2 * p + 1]!, st.sig[2 * p]!);
 }
 
 /** Stores the result of a core operation into ST(dst) and pops; false results only raise flags. */
@@ -76,31 +75,12 @@ function arith(reg: number): boolean {
   }
 }
 
-/** Swaps A and B (for the reversed forms). */
-function swapAB(): void {
-  let t = A.s;
-  A.s = B.s;
-  B.s = t;
-  t = A.e;
-  A.e = B.e;
-  B.e = t;
-  t = A.h;
-  A.h = B.h;
-  B.h = t;
-  t = A.l;
-  A.l = B.l;
-  B.l = t;
-  t = A.c;
-  A.c = B.c;
-  B.c = t;
-}
-
 /** A (ST0) op B with the result into ST(dst); reversed ops swap the operands first. */
 function arithOp(st: X87State, reg: number, dst: number, pops: number): void {
   out.exc = 0;
   arithFormat(st);
   if (reg === 5 || reg === 7) {
-    swapAB();
+    swapOperands();
     reg -= 1;
   }
   finish(st, arith(reg), dst, pops);
@@ -139,11 +119,11 @@ function fcomi(st: X87State, i: number, signaling: boolean, pop: boolean): void 
     st.setC1(false);
   }
   const unmasked = (out.exc & ~st.fcw & 0x3) !== 0;
-  let f = x87Flags.eflags & ~(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF);
+  let f = st.eflags & ~(EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF);
   if (r === CMP_LT) f |= EFL_CF;
   else if (r === CMP_EQ) f |= EFL_ZF;
   else if (r === CMP_UN) f |= EFL_ZF | EFL_PF | EFL_CF;
-  x87Flags.eflags = f;
+  st.eflags = f;
   if (pop && !unmasked) st.pop();
 }
 
@@ -207,6 +187,9 @@ export function execX87(
 ): void {
   const modrm = op.modrm;
   if (!isNoWait(opcode, modrm)) checkPending(st);
+  if (modrm < 0xc0) execMemory(st, opcode, (modrm >>> 3) & 7, op, mem);
+  else execRegister(st, opcode, modrm, gpr);
+  // the pointers name the last non-control instruction that ran (a page fault above skips this)
   if (!isControl(opcode, modrm)) {
     st.fip = op.eip;
     st.fcs = op.cs;
@@ -216,8 +199,6 @@ export function execX87(
       st.fds = op.ds;
     }
   }
-  if (modrm < 0xc0) execMemory(st, opcode, (modrm >>> 3) & 7, op, mem);
-  else execRegister(st, opcode, modrm, gpr);
 }
 
 function execMemory(st: X87State, opcode: number, reg: number, op: EmuFpuOperand, mem: EmuLinearMemory): void {
@@ -252,7 +233,7 @@ function execMemory(st: X87State, opcode: number, reg: number, op: EmuFpuOperand
           loadEnv(st, op, mem, a);
           return;
         case 5:
-          st.fcw = mem.read16(a) | 0x40;
+          st.fcw = loadedFcw(mem.read16(a));
           st.updateEs();
           return;
         case 6:
@@ -377,7 +358,7 @@ function fxch(st: X87State, i: number): void {
 function execRegister(st: X87State, opcode: number, modrm: number, gpr: Uint32Array | undefined): void {
   const reg = (modrm >>> 3) & 7;
   const i = modrm & 7;
-  const f = x87Flags.eflags;
+  const f = st.eflags;
   switch (opcode) {
     case 0xd8:
       if (reg === 2 || reg === 3) return regCompare(st, i, true, reg - 2);

@@ -31,16 +31,18 @@ export function canPush(st: X87State): boolean {
   return true;
 }
 
+/** Sets an operand register to +0. */
+function setZero(o: Operand): void {
+  o.s = 0;
+  o.e = 0;
+  o.h = 0;
+  o.l = 0;
+  o.c = C_ZERO;
+}
+
 /** Loads a signed 32-bit integer into an operand register (exact). */
 export function loadInt32(o: Operand, v: number): void {
-  if (v === 0) {
-    o.s = 0;
-    o.e = 0;
-    o.h = 0;
-    o.l = 0;
-    o.c = C_ZERO;
-    return;
-  }
+  if (v === 0) return setZero(o);
   o.s = v < 0 ? 1 : 0;
   const m = Math.abs(v) >>> 0;
   const z = Math.clz32(m);
@@ -59,14 +61,7 @@ export function loadInt64(o: Operand, hi: number, lo: number): void {
     l = (~l + 1) >>> 0;
     h = (~h + (l === 0 ? 1 : 0)) >>> 0;
   }
-  if ((h | l) === 0) {
-    o.s = 0;
-    o.e = 0;
-    o.h = 0;
-    o.l = 0;
-    o.c = C_ZERO;
-    return;
-  }
+  if ((h | l) === 0) return setZero(o);
   let e = BIAS + 63;
   if (h === 0) {
     h = l;
@@ -126,6 +121,8 @@ export function fild(st: X87State, mem: EmuLinearMemory, a: number, bits: number
  * FST/FSTP m32real / m64real / m80real. Returns whether the store happened (FSTP pops only then).
  */
 export function fstReal(st: X87State, mem: EmuLinearMemory, a: number, size: number): boolean {
+  // a page fault must leave the FPU state alone, so the destination is probed before any change
+  mem.probeWrite(a, size);
   const rc = (st.fcw >>> 10) & 3;
   const masks = st.fcw & 0x3f;
   if (st.isEmpty(0)) {
@@ -143,13 +140,15 @@ export function fstReal(st: X87State, mem: EmuLinearMemory, a: number, size: num
     st.setC1(false);
     return true;
   }
-  const c = loadX(A, st.seOf(0), st.hiOf(0), st.loOf(0));
+  const p = st.top;
+  const c = loadX(A, st.se[p]!, st.sig[2 * p + 1]!, st.sig[2 * p]!);
   out.exc = 0;
   out.up = false;
   if (size === 4) setSingleFormat(rc, masks);
   else setDoubleFormat(rc, masks);
   fmt.tinyAfter = false;
   fmt.ftz = false;
+  fmt.peOnUnmasked = false;
   if (c >= C_QNAN) {
     if (c === C_UNSUPP) {
       out.exc = E_IE;
@@ -190,6 +189,7 @@ function intInvalid(st: X87State): boolean {
 
 /** FIST/FISTP m16/m32/m64 with the FCW rounding control; returns whether the store happened. */
 export function fist(st: X87State, mem: EmuLinearMemory, a: number, bits: number): boolean {
+  mem.probeWrite(a, bits >>> 3);
   let hi = 0;
   let lo = 0;
   let indefinite = false;

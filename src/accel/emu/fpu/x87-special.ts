@@ -1,16 +1,10 @@
 /**
- * x87 operations outside the basic arithmetic: constants (FLD1, FLDPI, ...), FXAM, FSCALE,
- * FXTRACT, and the transcendentals FSIN/FCOS/FSINCOS/FPTAN/FPATAN/F2XM1/FYL2X/FYL2XP1.
- *
- * The transcendentals are computed in IEEE double precision (JavaScript's Math) and widened to the
- * 80-bit format: results agree with a real x87 to within about one double ulp, not to the x87's
- * own 64-bit accuracy. Their special cases (NaN, infinities, zeros, out-of-range arguments with C2)
- * follow the SDM.
+ * x87 operations outside the basic arithmetic and the transcendentals: constants (FLD1, FLDPI,
+ * ...), FXAM, FSCALE and FXTRACT (SDM vol. 2).
  */
 import { invalid, nan1, nan2 } from './xf-arith.js';
 import {
-  A, B, BIAS, C_DENORM, C_INF, C_QNAN, C_UNSUPP, C_ZERO, E_DE, E_PE, E_ZE, fmt, loadD, out, putInf,
-  putZero, roundPack, type Operand,
+  A, B, BIAS, C_DENORM, C_INF, C_QNAN, C_UNSUPP, C_ZERO, E_DE, E_ZE, fmt, out, putInf, putZero, roundPack,
 } from './xf-core.js';
 
 /** The seven constants as sign/exponent, significand and the next 32 bits (for RC rounding). */
@@ -144,103 +138,3 @@ export function extract(): boolean {
   return true;
 }
 
-/** An operand's value as a JavaScript double (rounded to nearest). */
-export function toNumber(o: Operand): number {
-  if (o.c === C_ZERO) return o.s === 1 ? -0 : 0;
-  if (o.c === C_INF) return o.s === 1 ? -Infinity : Infinity;
-  const m = o.h * 4294967296 + o.l;
-  let v = m * 2 ** (o.e - BIAS - 63);
-  if (!Number.isFinite(v) || v === 0) v = o.h * 2 ** (o.e - BIAS - 31);
-  return o.s === 1 ? -v : v;
-}
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/** Puts a double into out (extended, exact), raising PE when `inexact`. */
-export function putNumber(v: number, inexact: boolean): void {
-  f64[0] = v;
-  loadD(A, u32[1]!, u32[0]!, false);
-  out.up = false;
-  if (A.c === C_ZERO) putZero(A.s);
-  else if (A.c === C_INF) putInf(A.s);
-  else {
-    out.se = (A.s << 15) | A.e;
-    out.hi = A.h;
-    out.lo = A.l;
-  }
-  if (inexact) out.exc |= E_PE;
-}
-
-/** |x| ≥ 2^63: FSIN/FCOS/FSINCOS/FPTAN leave ST0 alone and set C2. */
-export function outOfTrigRange(o: Operand): boolean {
-  return (o.c === 1 || o.c === C_DENORM) && o.e >= BIAS + 63;
-}
-
-/** One-operand transcendental of A: 0 FSIN, 1 FCOS, 2 FPTAN (tan), 3 F2XM1. */
-export function unaryTranscendental(kind: number): boolean {
-  const ca = A.c;
-  if (ca >= C_QNAN) return nan1();
-  if (ca === C_INF) {
-    if (kind === 3) {
-      out.up = false;
-      if (A.s === 1) putNumber(-1, false);
-      else putInf(0);
-      return true;
-    }
-    return invalid();
-  }
-  if (ca === C_DENORM) {
-    out.exc |= E_DE;
-    if ((fmt.masks & E_DE) === 0) return false;
-  }
-  if (ca === C_ZERO) {
-    if (kind === 1) putNumber(1, false);
-    else putZero(A.s);
-    out.up = false;
-    return true;
-  }
-  const x = toNumber(A);
-  let r: number;
-  if (kind === 0) r = Math.sin(x);
-  else if (kind === 1) r = Math.cos(x);
-  else if (kind === 2) r = Math.tan(x);
-  else r = Math.expm1(x * Math.LN2);
-  putNumber(r, true);
-  return true;
-}
-
-/** Two-operand transcendental: 0 FPATAN atan2(B, A), 1 FYL2X B·log2(A), 2 FYL2XP1 B·log2(A+1). */
-export function binaryTranscendental(kind: number): boolean {
-  const ca = A.c;
-  const cb = B.c;
-  if (ca >= C_QNAN || cb >= C_QNAN) return nan2();
-  const x = toNumber(A);
-  const y = toNumber(B);
-  if (kind === 1) {
-    if (A.s === 1 && ca !== C_ZERO) return invalid();
-    if (ca === C_ZERO && (cb === C_ZERO || cb === C_INF) && cb === C_ZERO) return invalid();
-    if (ca === C_INF && cb === C_ZERO) return invalid();
-    if (x === 1 && cb === C_INF) return invalid();
-  }
-  if (kind === 2 && ((ca === C_ZERO && cb === C_INF) || x < -1)) return invalid();
-  if (ca === C_DENORM || cb === C_DENORM) {
-    out.exc |= E_DE;
-    if ((fmt.masks & E_DE) === 0) return false;
-  }
-  if (kind === 1 && ca === C_ZERO) {
-    out.exc |= E_ZE;
-    if ((fmt.masks & E_ZE) === 0) return false;
-    putInf(B.s ^ 1);
-    out.up = false;
-    return true;
-  }
-  let r: number;
-  if (kind === 0) r = Math.atan2(y, x);
-  else if (kind === 1) r = y * Math.log2(x);
-  else r = (y * Math.log1p(x)) / Math.LN2;
-  const exact = (kind === 0 && (cb === C_ZERO || (ca === C_ZERO && false))) || r === 0;
-  putNumber(r, !exact);
-  out.up = false;
-  return true;
-}

@@ -23,6 +23,11 @@ export const SW_B = 0x8000;
 /** All four condition codes. */
 export const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 
+/** FCW as a load leaves it: bits 6 reads as one; bits 7 and 13–15 are not kept (measured on the host). */
+export function loadedFcw(v: number): number {
+  return (v & 0x1f3f) | 0x40;
+}
+
 /** The x87 (and aliased MMX) register state. */
 export class X87State {
   /** Significands: physical register i has lo at [2i], hi at [2i+1]; MMi is bytes 8i..8i+7. */
@@ -42,6 +47,8 @@ export class X87State {
   fdp = 0;
   fds = 0;
   fop = 0;
+  /** EFLAGS as exchanged with the core (EmuFpuUnit.eflags): read by FCMOVcc, written by FCOMI and COMISS. */
+  eflags = 0x2;
 
   /** FNINIT state (and the RESET one, apart from FCW 0x40 which the caller sets). */
   init(): void {

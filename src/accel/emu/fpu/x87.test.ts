@@ -80,7 +80,8 @@ function partner(r: Rng, a: string): string {
 /** A random FCW: all three precisions, all rounding modes, mostly masked exceptions. */
 function randFcw(r: Rng): number {
   const masks = r.int(4) === 0 ? r.u32() & 0x3f : 0x3f;
-  return 0x40 | masks | (r.pick([0, 2, 3]) << 8) | (r.int(4) << 10);
+  const reserved = r.int(16) === 0 ? r.u32() & 0xf080 : 0;
+  return 0x40 | masks | reserved | (r.pick([0, 1, 2, 3]) << 8) | (r.int(4) << 10);
 }
 
 /** Random memory operand bytes (as a float, double or integer pattern with specials). */
@@ -236,6 +237,21 @@ describe('x87 against the host CPU', { skip }, () => {
     assert.deepEqual(compareCases(makeCases(7, 6000, codes, regs)), []);
   });
 
+  it('MMX aliasing: an MMX instruction sets TOP to 0, tags all valid and the written register exponent to all ones; EMMS empties the tags', () => {
+    const codes = [
+      [0x0f, 0x6f, 0xc1], [0x0f, 0xef, 0xd2], [0x0f, 0x7e, 0xc0], [0x0f, 0x6e, 0xd8], [0x0f, 0x77], [0x0f, 0xfe, 0xe5],
+      [0x0f, 0x6f, 0x06], [0x0f, 0x7f, 0x06], [0x0f, 0xd7, 0xc7],
+    ];
+    const regs = (r: Rng): string[] => {
+      const n = r.int(9);
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(randExt(r));
+      return out;
+    };
+    const cases = makeCases(10, 1500, codes, regs).map((c) => ({ ...c, fcw: 0x37f }));
+    assert.deepEqual(compareCases(cases), []);
+  });
+
   it('FNSTENV, FLDENV and FNSAVE/FRSTOR images (32-bit protected layout)', () => {
     const r = new Rng(8);
     const cases: X87Case[] = [];
@@ -296,7 +312,18 @@ describe('x87 transcendentals against the host CPU (within one double ulp, two f
       // arguments are doubles: the unit's double-precision result can then be within one ulp
       const v = (s: number, ex: number): string => h((s << 15) | ex, 4) + h(r.u32() | 0x80000000, 8) + h(r.u32() & 0xfffff800, 8);
       const sign = code[1] === 0xf1 ? 0 : r.int(2);
-      cases.push({ code, fcw: 0x37f | (r.int(4) << 10), eflags: 0x202, regs: [v(sign, e), v(r.int(2), 0x3fff - 4 + r.int(8))], mem: '-' });
+      // one case in four takes the special operands (NaNs, infinities, zeros, denormals, |x| ≥ 2^63)
+      const special = r.int(4) === 0;
+      let x = special ? r.pick([randExt(r), h((sign << 15) | (0x3fff + 63 + r.int(3)), 4) + 'c000000000000000']) : v(sign, e);
+      if (special && (code[1] === 0xf0 || code[1] === 0xf9)) {
+        // F2XM1 and FYL2XP1 are defined only for |x| ≤ 1 and |x| < 1 − √2/2: zeros, denormals, tiny values, NaNs (and ±∞ for F2XM1)
+        const tiny = h((sign << 15) | (0x3fff - 40 - r.int(16000)), 4) + h(r.u32() | 0x80000000, 8) + h(r.u32(), 8);
+        const kinds = [h(sign << 15, 4) + '0000000000000000', h(sign << 15, 4) + h(r.u32() >>> 1, 8) + h(r.u32(), 8), tiny, h((sign << 15) | 0x7fff, 4) + 'c000000000000001'];
+        if (code[1] === 0xf0) kinds.push(h((sign << 15) | 0x7fff, 4) + '8000000000000000');
+        x = r.pick(kinds);
+      }
+      const y = special && r.int(2) === 0 ? randExt(r) : v(r.int(2), 0x3fff - 4 + r.int(8));
+      cases.push({ code, fcw: 0x37f | (r.int(4) << 10), eflags: 0x202, regs: [x, y], mem: '-' });
     }
     const native = runNative(cases.map(x87Line));
     const bad: string[] = [];

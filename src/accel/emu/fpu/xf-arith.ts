@@ -86,9 +86,8 @@ export function roundOperand(o: Operand): void {
   roundPack(o.s, o.e, o.h, o.l, 0);
 }
 
-let SH = 0;
-let SL = 0;
-let SX = 0;
+/** Shifted significand of normalize96/align (an object, so updates do not allocate). */
+const sv = { h: 0, l: 0, x: 0 };
 
 /** Normalizes the 96-bit value (h, l, x) left so bit 95 is set; returns the shift. */
 function normalize96(h: number, l: number, x: number): number {
@@ -105,42 +104,42 @@ function normalize96(h: number, l: number, x: number): number {
     l = ((l << z) | (x >>> (32 - z))) >>> 0;
     x = (x << z) >>> 0;
   }
-  SH = h;
-  SL = l;
-  SX = x;
+  sv.h = h;
+  sv.l = l;
+  sv.x = x;
   return n + z;
 }
 
-/** Aligns a 64-bit significand shifted right by n (with sticky) into SH, SL, SX. */
+/** Aligns a 64-bit significand shifted right by n (with sticky) into sv.h, sv.l, sv.x. */
 function align(h: number, l: number, n: number): void {
   if (n === 0) {
-    SH = h;
-    SL = l;
-    SX = 0;
+    sv.h = h;
+    sv.l = l;
+    sv.x = 0;
   } else if (n < 32) {
-    SX = (l << (32 - n)) >>> 0;
-    SL = ((h << (32 - n)) | (l >>> n)) >>> 0;
-    SH = h >>> n;
+    sv.x = (l << (32 - n)) >>> 0;
+    sv.l = ((h << (32 - n)) | (l >>> n)) >>> 0;
+    sv.h = h >>> n;
   } else if (n < 64) {
     const m = n - 32;
     if (m === 0) {
-      SX = l;
-      SL = h;
+      sv.x = l;
+      sv.l = h;
     } else {
-      SX = ((h << (32 - m)) | (l >>> m) | ((l << (32 - m)) !== 0 ? 1 : 0)) >>> 0;
-      SL = h >>> m;
+      sv.x = ((h << (32 - m)) | (l >>> m) | ((l << (32 - m)) !== 0 ? 1 : 0)) >>> 0;
+      sv.l = h >>> m;
     }
-    SH = 0;
+    sv.h = 0;
   } else if (n < 96) {
     const m = n - 64;
-    if (m === 0) SX = (h | (l !== 0 ? 1 : 0)) >>> 0;
-    else SX = ((h >>> m) | ((l !== 0 || (h << (32 - m)) !== 0) ? 1 : 0)) >>> 0;
-    SL = 0;
-    SH = 0;
+    if (m === 0) sv.x = (h | (l !== 0 ? 1 : 0)) >>> 0;
+    else sv.x = ((h >>> m) | ((l !== 0 || (h << (32 - m)) !== 0) ? 1 : 0)) >>> 0;
+    sv.l = 0;
+    sv.h = 0;
   } else {
-    SX = 1;
-    SL = 0;
-    SH = 0;
+    sv.x = 1;
+    sv.l = 0;
+    sv.h = 0;
   }
 }
 
@@ -190,14 +189,14 @@ export function add(negB: number): boolean {
   }
   align(h2, l2, e1 - e2);
   if (s1 === s2) {
-    let x = SX;
-    let lo = l1 + SL;
+    let x = sv.x;
+    let lo = l1 + sv.l;
     let c = 0;
     if (lo >= TWO32) {
       lo -= TWO32;
       c = 1;
     }
-    let hi = h1 + SH + c;
+    let hi = h1 + sv.h + c;
     if (hi >= TWO32) {
       hi -= TWO32;
       x = (((lo & 1) << 31) | (x >>> 1) | (x & 1)) >>> 0;
@@ -208,25 +207,25 @@ export function add(negB: number): boolean {
     roundPack(s1, e1, hi, lo, x);
     return true;
   }
-  let x = -SX;
+  let x = -sv.x;
   let borrow = 0;
   if (x < 0) {
     x += TWO32;
     borrow = 1;
   }
-  let lo = l1 - SL - borrow;
+  let lo = l1 - sv.l - borrow;
   borrow = 0;
   if (lo < 0) {
     lo += TWO32;
     borrow = 1;
   }
-  const hi = h1 - SH - borrow;
+  const hi = h1 - sv.h - borrow;
   if ((hi | lo | x) === 0) {
     putZero(fmt.rc === 1 ? 1 : 0);
     return true;
   }
   const n = normalize96(hi, lo, x);
-  roundPack(s1, e1 - n, SH, SL, SX);
+  roundPack(s1, e1 - n, sv.h, sv.l, sv.x);
   return true;
 }
 
@@ -255,21 +254,29 @@ export function mul(): boolean {
   const b2 = B.h & 0xffff;
   const b1 = B.l >>> 16;
   const b0 = B.l & 0xffff;
+  // column sums stay below 2^36: split each into its low 16 bits and a carry with Math.floor
   let c = a0 * b0;
-  const p0 = c % 65536;
-  c = (c - p0) / 65536 + a0 * b1 + a1 * b0;
-  const p1 = c % 65536;
-  c = (c - p1) / 65536 + a0 * b2 + a1 * b1 + a2 * b0;
-  const p2 = c % 65536;
-  c = (c - p2) / 65536 + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-  const p3 = c % 65536;
-  c = (c - p3) / 65536 + a1 * b3 + a2 * b2 + a3 * b1;
-  const p4 = c % 65536;
-  c = (c - p4) / 65536 + a2 * b3 + a3 * b2;
-  const p5 = c % 65536;
-  c = (c - p5) / 65536 + a3 * b3;
-  const p6 = c % 65536;
-  const p7 = (c - p6) / 65536;
+  let q = Math.floor(c / 65536);
+  const p0 = c - q * 65536;
+  c = q + a0 * b1 + a1 * b0;
+  q = Math.floor(c / 65536);
+  const p1 = c - q * 65536;
+  c = q + a0 * b2 + a1 * b1 + a2 * b0;
+  q = Math.floor(c / 65536);
+  const p2 = c - q * 65536;
+  c = q + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+  q = Math.floor(c / 65536);
+  const p3 = c - q * 65536;
+  c = q + a1 * b3 + a2 * b2 + a3 * b1;
+  q = Math.floor(c / 65536);
+  const p4 = c - q * 65536;
+  c = q + a2 * b3 + a3 * b2;
+  q = Math.floor(c / 65536);
+  const p5 = c - q * 65536;
+  c = q + a3 * b3;
+  q = Math.floor(c / 65536);
+  const p6 = c - q * 65536;
+  const p7 = q;
   let w3 = p7 * 65536 + p6;
   let w2 = p5 * 65536 + p4;
   let w1 = p3 * 65536 + p2;
@@ -473,9 +480,9 @@ export const intOut = { hi: 0, lo: 0, inexact: false, up: false };
 export function roundIntMagnitude(): void {
   const n = BIAS + 63 - A.e;
   align(A.h, A.l, n);
-  let h = SH;
-  let l = SL;
-  const x = SX;
+  let h = sv.h;
+  let l = sv.l;
+  const x = sv.x;
   intOut.inexact = x !== 0;
   intOut.up = false;
   if (x !== 0) {
@@ -522,8 +529,8 @@ export function roundToInt(): boolean {
   }
   const z = normalize96(intOut.hi, intOut.lo, 0);
   out.se = (A.s << 15) | (BIAS + 63 - z);
-  out.hi = SH;
-  out.lo = SL;
+  out.hi = sv.h;
+  out.lo = sv.l;
   return true;
 }
 

@@ -59,6 +59,8 @@ export const fmt = {
   ftz: false,
   /** SSE NaN rules (first source's NaN wins) instead of the x87 larger-significand rule. */
   sseNaN: false,
+  /** SSE: an unmasked overflow/underflow also reports PE when inexact (x87 memory stores do not). */
+  peOnUnmasked: false,
 };
 
 /** The result of the last core operation (extended format) and what it raised. */
@@ -192,96 +194,116 @@ export function loadF(o: Operand, w: number, daz: boolean): number {
   return c;
 }
 
-/** Working significand while rounding (hi, lo, extension with sticky low bit). */
-let H = 0;
-let L = 0;
-let X = 0;
+/** Copies operand register `src` into `dst`. */
+export function copyOperand(dst: Operand, src: Operand): void {
+  dst.s = src.s;
+  dst.e = src.e;
+  dst.h = src.h;
+  dst.l = src.l;
+  dst.c = src.c;
+}
 
-/** Shifts the 96-bit value (h, l, x) right by n into H, L, X, keeping a sticky bit. */
+/** Scratch for swapOperands. */
+const T: Operand = { s: 0, e: 0, h: 0, l: 0, c: 0 };
+
+/** Exchanges A and B (reversed operations: FSUBR, FDIVR, atan's y/x). */
+export function swapOperands(): void {
+  copyOperand(T, A);
+  copyOperand(A, B);
+  copyOperand(B, T);
+}
+
+/**
+ * Working significand while rounding (hi, lo, extension with sticky low bit). An object's number
+ * fields are updated in place; module-level `let`s would box every non-Smi value on the heap.
+ */
+const w = { h: 0, l: 0, x: 0 };
+
+/** Shifts the 96-bit value (h, l, x) right by n into w.h, w.l, w.x, keeping a sticky bit. */
 function shr96(h: number, l: number, x: number, n: number): void {
   if (n <= 0) {
-    H = h;
-    L = l;
-    X = x;
+    w.h = h;
+    w.l = l;
+    w.x = x;
     return;
   }
   let sticky = 0;
   if (n < 32) {
     sticky = (x << (32 - n)) !== 0 ? 1 : 0;
-    X = ((l << (32 - n)) | (x >>> n) | sticky) >>> 0;
-    L = ((h << (32 - n)) | (l >>> n)) >>> 0;
-    H = h >>> n;
+    w.x = ((l << (32 - n)) | (x >>> n) | sticky) >>> 0;
+    w.l = ((h << (32 - n)) | (l >>> n)) >>> 0;
+    w.h = h >>> n;
   } else if (n < 64) {
     const m = n - 32;
     if (m === 0) {
-      X = (l | (x !== 0 ? 1 : 0)) >>> 0;
-      L = h;
+      w.x = (l | (x !== 0 ? 1 : 0)) >>> 0;
+      w.l = h;
     } else {
       sticky = x !== 0 || (l << (32 - m)) !== 0 ? 1 : 0;
-      X = ((h << (32 - m)) | (l >>> m) | sticky) >>> 0;
-      L = h >>> m;
+      w.x = ((h << (32 - m)) | (l >>> m) | sticky) >>> 0;
+      w.l = h >>> m;
     }
-    H = 0;
+    w.h = 0;
   } else if (n < 96) {
     const m = n - 64;
-    if (m === 0) X = (h | ((x | l) !== 0 ? 1 : 0)) >>> 0;
+    if (m === 0) w.x = (h | ((x | l) !== 0 ? 1 : 0)) >>> 0;
     else {
       sticky = (x | l) !== 0 || (h << (32 - m)) !== 0 ? 1 : 0;
-      X = ((h >>> m) | sticky) >>> 0;
+      w.x = ((h >>> m) | sticky) >>> 0;
     }
-    L = 0;
-    H = 0;
+    w.l = 0;
+    w.h = 0;
   } else {
-    X = (h | l | x) !== 0 ? 1 : 0;
-    L = 0;
-    H = 0;
+    w.x = (h | l | x) !== 0 ? 1 : 0;
+    w.l = 0;
+    w.h = 0;
   }
 }
 
-/** Rounds H:L:X at fmt.prec; returns 0 exact, 1 inexact truncated, 2 inexact incremented (H may reach 2^32). */
+/** Rounds w.h:w.l:w.x at fmt.prec; returns 0 exact, 1 inexact truncated, 2 inexact incremented (w.h may reach 2^32). */
 function roundSig(sign: number): number {
   let half: number;
   let lsb: number;
   const p = fmt.prec;
   if (p === 64) {
-    if (X === 0) return 0;
-    half = X > 0x80000000 ? 3 : X === 0x80000000 ? 2 : 1;
-    lsb = L & 1;
+    if (w.x === 0) return 0;
+    half = w.x > 0x80000000 ? 3 : w.x === 0x80000000 ? 2 : 1;
+    lsb = w.l & 1;
   } else if (p === 53) {
-    const low = L & 0x7ff;
-    if (low === 0 && X === 0) return 0;
-    half = low > 0x400 || (low === 0x400 && X !== 0) ? 3 : low === 0x400 ? 2 : 1;
-    lsb = (L >>> 11) & 1;
+    const low = w.l & 0x7ff;
+    if (low === 0 && w.x === 0) return 0;
+    half = low > 0x400 || (low === 0x400 && w.x !== 0) ? 3 : low === 0x400 ? 2 : 1;
+    lsb = (w.l >>> 11) & 1;
   } else {
-    const low = H & 0xff;
-    if (low === 0 && (L | X) === 0) return 0;
-    half = low > 0x80 || (low === 0x80 && (L | X) !== 0) ? 3 : low === 0x80 ? 2 : 1;
-    lsb = (H >>> 8) & 1;
+    const low = w.h & 0xff;
+    if (low === 0 && (w.l | w.x) === 0) return 0;
+    half = low > 0x80 || (low === 0x80 && (w.l | w.x) !== 0) ? 3 : low === 0x80 ? 2 : 1;
+    lsb = (w.h >>> 8) & 1;
   }
   const rc = fmt.rc;
   const inc = rc === 0 ? half === 3 || (half === 2 && lsb === 1) : rc === 1 ? sign === 1 : rc === 2 ? sign === 0 : false;
-  X = 0;
+  w.x = 0;
   if (p === 64) {
     if (inc) {
-      L += 1;
-      if (L === TWO32) {
-        L = 0;
-        H += 1;
+      w.l += 1;
+      if (w.l === TWO32) {
+        w.l = 0;
+        w.h += 1;
       }
     }
   } else if (p === 53) {
-    L = (L & 0xfffff800) >>> 0;
+    w.l = (w.l & 0xfffff800) >>> 0;
     if (inc) {
-      L += 0x800;
-      if (L >= TWO32) {
-        L -= TWO32;
-        H += 1;
+      w.l += 0x800;
+      if (w.l >= TWO32) {
+        w.l -= TWO32;
+        w.h += 1;
       }
     }
   } else {
-    H = (H & 0xffffff00) >>> 0;
-    L = 0;
-    if (inc) H += 0x100;
+    w.h = (w.h & 0xffffff00) >>> 0;
+    w.l = 0;
+    if (inc) w.h += 0x100;
   }
   return inc ? 2 : 1;
 }
@@ -327,8 +349,14 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
   const f = fmt;
   if (e < f.emin) {
     if ((f.masks & E_UE) === 0 && !f.biasAdjust) {
-      // memory and SSE destinations: no result, only UE (PE is not reported)
+      // memory and SSE destinations: no result; UE, and for SSE PE when the rounded value is inexact
       out.exc |= E_UE;
+      if (f.peOnUnmasked) {
+        w.h = h;
+        w.l = l;
+        w.x = x;
+        if (roundSig(sign) !== 0) out.exc |= E_PE;
+      }
       out.up = false;
       putZero(sign);
       return;
@@ -347,11 +375,11 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
     } else {
       let tiny = true;
       if (f.tinyAfter && e === f.emin - 1) {
-        H = h;
-        L = l;
-        X = x;
+        w.h = h;
+        w.l = l;
+        w.x = x;
         roundSig(sign);
-        if (H >= TWO32) tiny = false;
+        if (w.h >= TWO32) tiny = false;
       }
       if (tiny && f.ftz) {
         out.exc |= E_UE | E_PE;
@@ -363,20 +391,20 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
       const r = roundSig(sign);
       out.up = r === 2;
       if (r !== 0) out.exc |= tiny ? E_UE | E_PE : E_PE;
-      if (H >= TWO32 || (H & 0x80000000) !== 0) {
-        put(sign, f.emin, H >= TWO32 ? 0x80000000 : H, L);
-      } else if ((H | L) === 0) {
+      if (w.h >= TWO32 || (w.h & 0x80000000) !== 0) {
+        put(sign, f.emin, w.h >= TWO32 ? 0x80000000 : w.h, w.l);
+      } else if ((w.h | w.l) === 0) {
         put(sign, 0, 0, 0);
-      } else put(sign, f.emin - 1, H, L);
+      } else put(sign, f.emin - 1, w.h, w.l);
       return;
     }
   }
-  H = h;
-  L = l;
-  X = x;
+  w.h = h;
+  w.l = l;
+  w.x = x;
   const r = roundSig(sign);
-  if (H >= TWO32) {
-    H = 0x80000000;
+  if (w.h >= TWO32) {
+    w.h = 0x80000000;
     e += 1;
   }
   out.up = r === 2;
@@ -384,8 +412,8 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
   if (e > f.emax) {
     if ((f.masks & E_OE) === 0) {
       if (!f.biasAdjust) {
-        // memory and SSE destinations: no result, only OE
-        out.exc = (out.exc & ~E_PE) | E_OE;
+        // memory and SSE destinations: no result; OE, and for SSE PE when inexact
+        out.exc = (f.peOnUnmasked ? out.exc : out.exc & ~E_PE) | E_OE;
         out.up = false;
         putInf(sign);
         return;
@@ -398,7 +426,7 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
         return;
       }
       out.exc |= E_OE;
-      put(sign, e - 24576, H, L);
+      put(sign, e - 24576, w.h, w.l);
       return;
     }
     out.exc |= E_OE | E_PE;
@@ -409,7 +437,7 @@ export function roundPack(sign: number, e: number, h: number, l: number, x: numb
     out.up = toInf;
     return;
   }
-  put(sign, e, H, L);
+  put(sign, e, w.h, w.l);
 }
 
 /** Rounding context of the 80-bit register format with an x87 precision control and rounding control. */
@@ -423,26 +451,27 @@ export function setX87Format(prec: number, rc: number, masks: number): void {
   fmt.tinyAfter = false;
   fmt.ftz = false;
   fmt.sseNaN = false;
+  fmt.peOnUnmasked = false;
+}
+
+/** Rounding context of an IEEE destination with `prec` bits and unbiased exponents emin..emax. */
+function setIeeeFormat(prec: number, emin: number, emax: number, rc: number, masks: number): void {
+  fmt.prec = prec;
+  fmt.rc = rc;
+  fmt.emin = BIAS + emin;
+  fmt.emax = BIAS + emax;
+  fmt.masks = masks;
+  fmt.biasAdjust = false;
 }
 
 /** Rounding context of an IEEE double destination. */
 export function setDoubleFormat(rc: number, masks: number): void {
-  fmt.prec = 53;
-  fmt.rc = rc;
-  fmt.emin = BIAS - 1022;
-  fmt.emax = BIAS + 1023;
-  fmt.masks = masks;
-  fmt.biasAdjust = false;
+  setIeeeFormat(53, -1022, 1023, rc, masks);
 }
 
 /** Rounding context of an IEEE single destination. */
 export function setSingleFormat(rc: number, masks: number): void {
-  fmt.prec = 24;
-  fmt.rc = rc;
-  fmt.emin = BIAS - 126;
-  fmt.emax = BIAS + 127;
-  fmt.masks = masks;
-  fmt.biasAdjust = false;
+  setIeeeFormat(24, -126, 127, rc, masks);
 }
 
 /** `out` as IEEE double halves (after rounding in a double format); NaNs keep their top fraction bits. */

@@ -7,7 +7,7 @@
  * x87 case:  x <code hex> <fcw> <eflags> <k> <st0> .. <st(k-1)> <mem hex>
  *   registers are 20 hex digits "SSSSHHHHHHHHLLLLLLLL" (sign/exponent, significand high, low);
  *   ST(i) = value i, the rest empty. Output: <fnsave image hex> <mem hex> <eflags> <eax>
- * SIMD case: s <code hex> <mxcsr> <eflags> <xmm 128 bytes hex> <mm 64 bytes hex> <gpr 32 bytes hex> <mem hex>
+ * SIMD case (fault: 0 none, 1 #XM, 2 #GP, 3 #UD): s <code hex> <mxcsr> <eflags> <xmm 128 bytes hex> <mm 64 bytes hex> <gpr 32 bytes hex> <mem hex>
  *   Output:   <xmm hex> <mm hex> <gpr hex> <mem hex> <mxcsr> <eflags> <fault 0|1>
  * mem is 128 bytes ("-" for zeros), addressed through rsi. Build: gcc -O1 -o oracle fpu-oracle.c
  */
@@ -27,15 +27,14 @@ static volatile int faulted;
 static uint32_t fault_mxcsr;
 static uint8_t fault_xmm[128];
 
-static void on_fpe(int sig, siginfo_t *info, void *ctx) {
-  (void)sig;
+static void on_fault(int sig, siginfo_t *info, void *ctx) {
   (void)info;
   ucontext_t *uc = ctx;
   fault_mxcsr = uc->uc_mcontext.fpregs->mxcsr;
   memcpy(fault_xmm, uc->uc_mcontext.fpregs->_xmm, 128);
   /* do not return into the faulting instruction */
   uc->uc_mcontext.fpregs->mxcsr |= 0x1f80;
-  faulted = 1;
+  faulted = sig == SIGFPE ? 1 : sig == SIGSEGV ? 2 : 3;
   siglongjmp(jump, 1);
 }
 
@@ -119,7 +118,7 @@ static void run_simd(char *line) {
   set_code(strtok_r(NULL, " \n", &save));
   uint32_t mxcsr = (uint32_t)strtoul(strtok_r(NULL, " \n", &save), NULL, 16);
   uint64_t flags = strtoull(strtok_r(NULL, " \n", &save), NULL, 16);
-  static uint8_t xmm[128], mm[64], mem[128];
+  static uint8_t xmm[128] __attribute__((aligned(64))), mm[64], mem[128] __attribute__((aligned(64)));
   static uint32_t gpr[8];
   memset(mem, 0, sizeof mem);
   unhex(strtok_r(NULL, " \n", &save), xmm, 128);
@@ -232,9 +231,11 @@ int main(void) {
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_fpe;
+  sa.sa_sigaction = on_fault;
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;
   sigaction(SIGFPE, &sa, NULL);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGILL, &sa, NULL);
   static char line[4096];
   while (fgets(line, sizeof line, stdin)) {
     if (line[0] == 'x') run_x87(line);
