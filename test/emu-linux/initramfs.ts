@@ -38,8 +38,13 @@ export function initScript(version: string, modules: readonly KernelModule[]): s
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 /bin/busybox --install -s /bin
 export PATH=/bin
+# Parameters given as <module>.<param>=<value> on the kernel command line go to insmod, as
+# modprobe would pass them (libata.dma=0 forces PIO).
 for m in ${modules.map((m) => m.relPath).join(' ')}; do
-  insmod /lib/modules/${version}/$m || echo "tkvm-init: insmod $m failed"
+  n=$(basename $m .ko | tr - _)
+  args=
+  for w in $(cat /proc/cmdline); do case $w in $n.*=*) args="$args \${w#$n.}";; esac; done
+  insmod /lib/modules/${version}/$m $args || echo "tkvm-init: insmod $m failed"
 done
 echo "${LINUX_READY_MARKER} kernel $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
 export PS1='${LINUX_PROMPT}'
