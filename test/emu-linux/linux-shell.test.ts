@@ -129,7 +129,9 @@ test('i8042: the keyboard controller and AT keyboard are detected', async (t) =>
   if (vm === undefined) return;
   const dmesg = (await sh(vm, 'dmesg')).output;
   assert.match(dmesg, /serio: i8042 KBD port at 0x60,0x64 irq 1/);
-  assert.match(dmesg, /input: AT Translated Set 2 keyboard/);
+  // "Translated" under QEMU's -kernel (SeaBIOS sets the controller's XLATE bit first), "Raw"
+  // when nothing ran before the kernel, as with tkvm's direct boot: both are the AT keyboard found.
+  assert.match(dmesg, /input: AT (Translated|Raw) Set 2 keyboard/);
   assert.doesNotMatch(dmesg, /i8042: (Can't read CTR|No controller found)|atkbd.*(timeout|failed)/);
 });
 
@@ -190,7 +192,7 @@ test('ata_piix disk: -hda qcow2 is partitioned, formatted (busybox mke2fs), writ
   if (vm === undefined) return;
   assert.equal((await sh(vm, waitForDevice('/dev/sda'))).status, 0, 'no /dev/sda');
   // ata_piix drives the disk with bus-master DMA (the second boot reads it back through PIO).
-  assert.match((await sh(vm, 'dmesg')).output, /ata\d\.00: configured for (MW|U)DMA/);
+  assert.match((await sh(vm, 'cat /sys/class/ata_device/dev1.0/xfer_mode')).output, /^XFER_(MW_DMA|UDMA)_\d/);
   assert.equal((await sh(vm, "printf 'o\\nn\\np\\n1\\n\\n\\nw\\n' | fdisk /dev/sda >/dev/null")).status, 0);
   assert.equal((await sh(vm, 'for i in 1 2 3 4 5; do [ -b /dev/sda1 ] && break; sleep 1; done; mke2fs -q /dev/sda1')).status, 0);
   assert.equal((await sh(vm, 'mount -t ext2 /dev/sda1 /mnt')).status, 0);
@@ -251,7 +253,7 @@ test('second boot: the file system content is there, read through PIO (libata.dm
     }
     await sh(vm, 'dmesg -n 1');
     assert.equal((await sh(vm, waitForDevice('/dev/sda1'))).status, 0, 'no /dev/sda1');
-    assert.match((await sh(vm, 'dmesg')).output, /ata\d\.00: configured for PIO/);
+    assert.match((await sh(vm, 'cat /sys/class/ata_device/dev1.0/xfer_mode')).output, /^XFER_PIO_\d/);
     assert.equal((await sh(vm, 'mount -t ext2 -o ro /dev/sda1 /mnt')).status, 0);
     assert.equal((await sh(vm, 'cat /mnt/hello.txt')).output.trim(), DISK_TEXT);
     assert.equal((await sh(vm, 'md5sum /mnt/blob')).output.split(' ')[0], diskSum);
