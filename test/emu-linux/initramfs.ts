@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { newcArchive, type CpioEntry } from '../../src/boot/cpio.js';
+import { busyboxBaseEntries } from '../boot/initrd.js';
 import { builtinNames, modulesDep, resolveLoadOrder, scanModules, type KernelModule } from './kernel-modules.js';
 
 /** Line /init prints when the modules are loaded and the shell is about to start. */
@@ -69,16 +70,7 @@ export function neededModules(moduleDir: string): KernelModule[] {
 /** Builds the gzip-compressed newc initramfs. */
 export function buildLinuxInitramfs(busybox: Uint8Array, moduleDir: string, version: string): Uint8Array {
   const mods = neededModules(moduleDir);
-  const entries: CpioEntry[] = [
-    { type: 'dir', path: 'bin' },
-    { type: 'dir', path: 'dev' },
-    { type: 'char', path: 'dev/console', major: 5, minor: 1 },
-    { type: 'char', path: 'dev/ttyS0', major: 4, minor: 64 },
-    { type: 'dir', path: 'proc' },
-    { type: 'dir', path: 'sys' },
-    { type: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
-    { type: 'symlink', path: 'bin/sh', target: 'busybox' },
-  ];
+  const entries: CpioEntry[] = busyboxBaseEntries(busybox);
   const dirs = new Set<string>();
   const addDir = (d: string): void => {
     if (d === '.' || dirs.has(d)) return;
