@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { newcArchive } from '../../src/boot/cpio.js';
+import { newcArchive, type CpioEntry } from '../../src/boot/cpio.js';
 
 /** Line /init prints once userspace runs; a boot test waits for it. */
 export const INIT_MARKER = 'TKVM-INITRD-READY';
@@ -27,9 +27,9 @@ if grep -q tkvm.reboot /proc/cmdline; then reboot -f; fi
 exec setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'
 `;
 
-/** Builds the gzip-compressed newc initrd around a busybox-static binary. */
-export function buildTestInitrd(busybox: Uint8Array): Uint8Array {
-  const cpio = newcArchive([
+/** The entries every busybox initrd starts with: /bin/busybox, /bin/sh, /dev's console nodes, /proc, /sys. */
+export function busyboxBaseEntries(busybox: Uint8Array): CpioEntry[] {
+  return [
     { type: 'dir', path: 'bin' },
     { type: 'dir', path: 'dev' },
     { type: 'char', path: 'dev/console', major: 5, minor: 1 },
@@ -38,6 +38,13 @@ export function buildTestInitrd(busybox: Uint8Array): Uint8Array {
     { type: 'dir', path: 'sys' },
     { type: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+  ];
+}
+
+/** Builds the gzip-compressed newc initrd around a busybox-static binary. */
+export function buildTestInitrd(busybox: Uint8Array): Uint8Array {
+  const cpio = newcArchive([
+    ...busyboxBaseEntries(busybox),
     { type: 'file', path: 'init', data: new TextEncoder().encode(INIT_SCRIPT), mode: 0o755 },
   ]);
   return gzipSync(cpio, { level: 6 });
