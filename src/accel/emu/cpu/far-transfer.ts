@@ -104,26 +104,27 @@ export function farJump(c: Core, sel: number, off: number): void {
   }
 }
 
+/** Pushes CS and the return EIP for a far CALL on the current stack; a fault leaves ESP unchanged. */
+function pushReturnAddress(c: Core, osz: number): void {
+  const save = c.r[ESP]!;
+  try {
+    push(c, osz, c.segSel[CS]!);
+    push(c, osz, c.nextEip);
+  } catch (e) { c.r[ESP] = save; throw e; }
+}
+
 /** CALL ptr16:16/32 or m16:16/32. */
 export function farCall(c: Core, sel: number, off: number, osz: number): void {
   c.breakBlock = true;
   if (c.realOrV86) {
-    const save = c.r[ESP]!;
-    try {
-      push(c, osz, c.segSel[CS]!);
-      push(c, osz, c.nextEip);
-    } catch (e) { c.r[ESP] = save; throw e; }
+    pushReturnAddress(c, osz);
     loadSegReal(c, CS, sel);
     c.nextEip = off;
     return;
   }
   const lo = fetchTarget(c, sel, off), hi = desc.hi;
   if (hi & 0x1000) {
-    const save = c.r[ESP]!;
-    try {
-      push(c, osz, c.segSel[CS]!);
-      push(c, osz, c.nextEip);
-    } catch (e) { c.r[ESP] = save; throw e; }
+    pushReturnAddress(c, osz);
     enterCode(c, sel, lo, hi, c.cpl);
     c.nextEip = off;
     return;
