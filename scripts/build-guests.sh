@@ -76,10 +76,10 @@ GUEST_ONLY_BENCH=(pio)
 build_guests() {
   local arch=$1 gdir=$2 odir=$3
   local ARCH_DIR="$RT/$arch"
-  COMMON_DEPS=("$0" "$RT"/*.h "$ARCH_DIR"/*.h guests/bench/*.h)
+  COMMON_DEPS=("$0" "$RT"/*.h "$RT"/*.inc "$ARCH_DIR"/*.h guests/bench/*.h)
   local AFREE=("${FREE[@]}" -I"$ARCH_DIR")
   local rt_objs=() src base obj name
-  for src in "$RT"/*.c "$ARCH_DIR"/*.c "$ARCH_DIR"/*.S; do
+  for src in "$RT"/*.c "$RT"/*.S "$ARCH_DIR"/*.c "$ARCH_DIR"/*.S; do
     base=$(basename "$src"); obj="$odir/runtime/${base%.*}.o"
     compile "$src" "$obj" "${AFREE[@]}" "${RING0[@]}"
     rt_objs+=("$obj")

@@ -1,48 +1,17 @@
-/* Application-processor start-up path, i386 build. rt_start_aps copies the real-mode trampoline
- * [rt_ap_tramp_start, rt_ap_tramp_end) to a page below 1 MiB and sends INIT-SIPI-SIPI; each AP
- * starts there in real mode (CS = page >> 4, IP = 0), loads the runtime's GDT, enters 32-bit
- * protected mode at rt_ap_pm32, enables PAE paging on the BSP's page tables, takes a stack by
- * atomically incrementing rt_ap_next, and calls rt_ap_start(index) in C (ring 0). */
+/* Application-processor start-up, i386 build: the shared real-mode trampoline (ap_tramp.S)
+ * enters 32-bit protected mode at rt_ap_pm32; here each AP enables PAE paging on the BSP's page
+ * tables, takes a stack by atomically incrementing rt_ap_next, and calls rt_ap_start(index) in C
+ * (ring 0). */
 #include "segments.h"
-
-	.section .rodata
-	.code16
-	.globl rt_ap_tramp_start, rt_ap_tramp_end
-rt_ap_tramp_start:
-	cli
-	cld
-	movw %cs, %ax
-	movw %ax, %ds
-	lgdtl tramp_gdtr - rt_ap_tramp_start
-	movl %cr0, %eax
-	orl $1, %eax			/* PE */
-	movl %eax, %cr0
-	ljmpl $SEL_KCODE32, $rt_ap_pm32
-	.balign 4
-tramp_gdtr:
-	.word 63			/* 8 descriptors, see rt_gdt in entry.S */
-	.long rt_gdt
-rt_ap_tramp_end:
+#include "cpu_setup.inc"
 
 	.text
 	.code32
+	.globl rt_ap_pm32
 rt_ap_pm32:
-	movl $SEL_KDATA, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	xorl %eax, %eax
-	movl %eax, %fs
-	movl %eax, %gs
-	movl %cr4, %eax
-	orl $0x620, %eax		/* PAE | OSFXSR | OSXMMEXCPT */
-	movl %eax, %cr4
-	movl $rt_pdpt, %eax
-	movl %eax, %cr3
-	movl %cr0, %eax
-	andl $~0x6000000c, %eax
-	orl $0x80000023, %eax		/* PG | NE | MP | PE */
-	movl %eax, %cr0
+	load_kernel_data_segments
+	enable_pae_sse rt_pdpt
+	enable_paging
 	movl $1, %eax
 	lock xaddl %eax, rt_ap_next
 	cmpl rt_ap_max, %eax

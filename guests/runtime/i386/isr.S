@@ -1,26 +1,7 @@
-/* Interrupt entry stubs, i386 build: vectors 0-31 (exceptions), 32-47 (IRQs after a PIC remap).
- * Each stub pushes a uniform frame (struct rt_frame in i386/arch.h) and calls rt_trap in C. */
-#include "segments.h"
-
-	.macro stub vec
-	.balign 16
-	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
-	.else
-	pushl $0			/* no CPU error code: push a dummy one */
-	.endif
-	pushl $\vec
-	jmp trap_common
-	.endm
-
-	.text
-	.balign 16
-	.globl rt_isr_stub0
-rt_isr_stub0:				/* stub for vector N is at rt_isr_stub0 + 16 * N */
-	.set v, 0
-	.rept 48
-	stub v
-	.set v, v + 1
-	.endr
+/* Interrupt entry, i386 build: the stubs (isr_stubs.inc) push a uniform frame (struct rt_frame
+ * in i386/arch.h) and trap_common calls rt_trap in C. */
+	.code32
+#include "isr_stubs.inc"
 
 trap_common:
 	pushal
