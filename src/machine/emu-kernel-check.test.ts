@@ -15,14 +15,28 @@ function elfHeader(cls: number, machine: number): Uint8Array {
   return h;
 }
 
-test('an x86-64 ELF (class 64 or e_machine 62) needs long mode; an i386 ELF and a bzImage pass', () => {
+/** The start of a bzImage: "HdrS", boot protocol `version`, xloadflags. */
+function bzImageHeader(version: number, xloadflags: number): Uint8Array {
+  const h = new Uint8Array(0x400);
+  h.set([0x48, 0x64, 0x72, 0x53], 0x202);
+  h[0x206] = version & 0xff;
+  h[0x207] = version >> 8;
+  h[0x236] = xloadflags;
+  return h;
+}
+
+test('a bzImage with XLF_KERNEL_64 needs long mode; a 32-bit one (xloadflags bit 0 clear, or protocol < 2.12) passes', () => {
+  assert.match(longModeKernelReason(bzImageHeader(0x20f, 0x7f)) ?? '', /64-bit \(x86-64\) Linux kernel \(its setup header sets XLF_KERNEL_64\)/);
+  assert.equal(longModeKernelReason(bzImageHeader(0x20f, 0x04)), undefined); // Debian's i686 kernel has xloadflags 0x4
+  assert.equal(longModeKernelReason(bzImageHeader(0x20b, 0x01)), undefined); // before 2.12 the field is not there
+});
+
+test('an x86-64 ELF (class 64 or e_machine 62) needs long mode; an i386 ELF and a 32-bit bzImage pass', () => {
   assert.match(longModeKernelReason(elfHeader(2, 62)) ?? '', /64-bit \(x86-64\) ELF kernel, which needs long mode/);
   assert.match(longModeKernelReason(elfHeader(1, 62)) ?? '', /needs long mode/);
   assert.match(longModeKernelReason(elfHeader(2, 3)) ?? '', /needs long mode/);
   assert.equal(longModeKernelReason(elfHeader(1, 3)), undefined);
-  const bzImage = new Uint8Array(0x400);
-  bzImage.set([0x48, 0x64, 0x72, 0x53], 0x202); // "HdrS"
-  assert.equal(longModeKernelReason(bzImage), undefined);
+  assert.equal(longModeKernelReason(bzImageHeader(0x20f, 0)), undefined);
   assert.equal(longModeKernelReason(elfHeader(2, 62).subarray(0, 10)), undefined); // too short: the loader reports it
 });
 
