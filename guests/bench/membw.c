@@ -47,7 +47,7 @@ int workload_main(void) {
   plat_printf("membw: 3 arrays x %lu MiB, best of %lu passes\n", (unsigned long)mb, (unsigned long)passes);
   for (int j = 0; j < 4; j++) {
     uint64_t ns = best[j] ? best[j] : 1;
-    uint64_t mbps = (uint64_t)((unsigned __int128)n * bytes_per_elem[j] * 1000 / ns); /* bytes/ns*1000 = MB/s */
+    uint64_t mbps = (uint64_t)n * bytes_per_elem[j] * 1000 / ns; /* bytes/ns*1000 = MB/s; n < 2^31, no overflow */
     plat_printf("membw: %s %lu MB/s\n", names[j], (unsigned long)mbps);
   }
   /* Replay the kernels on scalars to get the expected element values. */

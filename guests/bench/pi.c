@@ -27,9 +27,8 @@ static const struct { u64 digits; const char *last10; u64 fnv; } known[] = {
 #define P 0xffffffff00000001ull
 #define EPS 0xffffffffull /* 2^64 mod P */
 
-/* Branch-free (the borrows and carries are data-dependent and would mispredict). */
-static inline u64 reduce128(unsigned __int128 x) {
-  u64 lo = (u64)x, hi = (u64)(x >> 64);
+/* hi:lo mod P. Branch-free (the borrows and carries are data-dependent and would mispredict). */
+static inline u64 reduce128(u64 hi, u64 lo) {
   u64 hh = hi >> 32, hl = hi & EPS;
   u64 t0 = lo - hh;
   t0 -= EPS & -(u64)(lo < hh); /* 2^96 = -1 (mod P); a borrow adds 2^64 = EPS */
@@ -37,7 +36,20 @@ static inline u64 reduce128(unsigned __int128 x) {
   r += EPS & -(u64)(r < t1);   /* a carry drops 2^64 = EPS */
   return r - (P & -(u64)(r >= P));
 }
-static inline u64 mulmod(u64 a, u64 b) { return reduce128((unsigned __int128)a * b); }
+#ifdef __SIZEOF_INT128__
+static inline u64 mulmod(u64 a, u64 b) {
+  unsigned __int128 x = (unsigned __int128)a * b;
+  return reduce128((u64)(x >> 64), (u64)x);
+}
+#else
+/* 32-bit targets (the i386 guest build): the 128-bit product from four 32x32-bit products. */
+static inline u64 mulmod(u64 a, u64 b) {
+  u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
+  u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  u64 mid = (ll >> 32) + (u32)lh + (u32)hl; /* < 3 * 2^32 */
+  return reduce128(hh + (lh >> 32) + (hl >> 32) + (mid >> 32), (mid << 32) | (u32)ll);
+}
+#endif
 static inline u64 addmod(u64 a, u64 b) {
   u64 s = a + b;
   return s - (P & -(u64)((s < a) | (s >= P)));
@@ -362,7 +374,7 @@ int workload_main(void) {
   head[20] = '\0';
   plat_printf("pi: %u.%s...\n", y[0], head);
   plat_printf("pi: last digits %s\n", text + digits - 10);
-  plat_printf("pi: fnv1a64 0x%016lx (%d AGM iterations)\n", (unsigned long)h, iterations);
+  plat_printf("pi: fnv1a64 0x%016llx (%d AGM iterations)\n", (unsigned long long)h, iterations);
   int verdict = -1;
   for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
     if (known[i].digits == digits) verdict = y[0] == 3 && h == known[i].fnv && streq(text + digits - 10, known[i].last10);

@@ -30,12 +30,13 @@ int main(const char *cmdline) {
   uint64_t t0 = rt_rdtsc();
   for (uint64_t i = 0; i < n; i++) outb(COM1, 'x');
   uint64_t t1 = rt_rdtsc();
-  uint64_t ns = (uint64_t)((unsigned __int128)(t1 - t0) * 1000000000u / hz);
-  uint64_t ps_per = (uint64_t)((unsigned __int128)ns * 1000u / n);
+  uint64_t dt = t1 - t0;
+  uint64_t ns = dt / hz * 1000000000u + dt % hz * 1000000000u / hz; /* dt * 1e9 / hz without 128-bit math */
+  uint64_t ps_per = ns * 1000u / n;
   char line[160];
-  rt_snprintf(line, sizeof(line), "\npio: %lu writes in %lu ns, %lu.%03lu ns per write (TSC %lu kHz from %s)\n",
-              (unsigned long)n, (unsigned long)ns, (unsigned long)(ps_per / 1000), (unsigned long)(ps_per % 1000),
-              (unsigned long)(hz / 1000), rt_tsc_source());
+  rt_snprintf(line, sizeof(line), "\npio: %llu writes in %llu ns, %llu.%03llu ns per write (TSC %llu kHz from %s)\n",
+              (unsigned long long)n, (unsigned long long)ns, (unsigned long long)(ps_per / 1000),
+              (unsigned long long)(ps_per % 1000), (unsigned long long)(hz / 1000), rt_tsc_source());
   com2_puts(line);
   return RT_EXIT_OK;
 }

@@ -32,7 +32,7 @@ static int format(struct out *o, const char *f, va_list ap) {
   for (; *f; f++) {
     if (*f != '%') { put(o, *f); continue; }
     f++;
-    int left = 0, width = 0, lng = 0;
+    int left = 0, width = 0;
     char pad = ' ';
     for (;; f++) {
       if (*f == '-') left = 1;
@@ -40,18 +40,24 @@ static int format(struct out *o, const char *f, va_list ap) {
       else break;
     }
     while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
-    while (*f == 'l' || *f == 'z') { lng = 1; f++; }
+    /* The argument's size in bytes: int, long (l), long long (ll) or size_t (z), which differ
+     * between the x86_64 and i386 builds. */
+    int size = sizeof(int);
+    if (*f == 'z') { size = sizeof(size_t); f++; }
+    else if (f[0] == 'l' && f[1] == 'l') { size = sizeof(long long); f += 2; }
+    else if (*f == 'l') { size = sizeof(long); f++; }
+    int wide = size == 8;
     switch (*f) {
     case 'd': case 'i': {
-      int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+      int64_t v = wide ? va_arg(ap, int64_t) : va_arg(ap, int32_t);
       put_num(o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, 0, v < 0, width, pad, left);
       break;
     }
-    case 'u': put_num(o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0, 0, width, pad, left); break;
+    case 'u': put_num(o, wide ? va_arg(ap, uint64_t) : va_arg(ap, uint32_t), 10, 0, 0, width, pad, left); break;
     case 'x': case 'X':
-      put_num(o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, *f == 'X', 0, width, pad, left);
+      put_num(o, wide ? va_arg(ap, uint64_t) : va_arg(ap, uint32_t), 16, *f == 'X', 0, width, pad, left);
       break;
-    case 'p': put(o, '0'); put(o, 'x'); put_num(o, (uint64_t)va_arg(ap, void *), 16, 0, 0, width, pad, left); break;
+    case 'p': put(o, '0'); put(o, 'x'); put_num(o, (uintptr_t)va_arg(ap, void *), 16, 0, 0, width, pad, left); break;
     case 'c': put(o, (char)va_arg(ap, int)); break;
     case 's': {
       const char *s = va_arg(ap, const char *);

@@ -57,7 +57,8 @@ void rt_set_irq_handler(int vector, void (*handler)(int vector));
 void rt_putc(char c);
 /* Writes a string to COM1. */
 void rt_puts(const char *s);
-/* printf subset to COM1: %d %i %u %x %X %p %s %c %% with l/ll/z, width, '0' and '-' flags. */
+/* printf subset to COM1: %d %i %u %x %X %p %s %c %% with l/ll/z (C sizes: uint64_t is %llx with a
+ * cast in code built for both x86_64 and i386), width, '0' and '-' flags. */
 int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same formatter into a buffer (always NUL-terminated when size > 0). */
 int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

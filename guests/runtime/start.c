@@ -14,6 +14,9 @@ struct hvm_start_info {
 
 void rt_serial_init(void);
 
+/* Set by pvh_start from EBX in ring 0; in .data, since ring 3 zeroes .bss later. */
+uint32_t rt_start_info_pa __attribute__((section(".data")));
+
 static char cmdline[4096];
 static struct rt_memmap_entry memmap[RT_MAX_MEMMAP];
 static size_t memmap_count;

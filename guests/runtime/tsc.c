@@ -18,6 +18,8 @@ struct pvclock {
 
 static struct pvclock pvclock __attribute__((aligned(64)));
 
+static uint64_t kvmclock_hz; /* read_kvmclock's result: a long is 32-bit in the i386 build */
+
 static long read_kvmclock(long unused) {
   (void)unused;
   uint64_t pa = (uint64_t)(uintptr_t)&pvclock | 1;
@@ -26,9 +28,10 @@ static long read_kvmclock(long unused) {
   int shift = pvclock.tsc_shift;
   __asm__ volatile("wrmsr" : : "c"(0x4b564d01), "a"(0), "d"(0)); /* stop the updates */
   if (!mul) return 0;
-  /* ns = ((ticks << shift) * mul) >> 32, so hz = 1e9 * 2^32 / mul / 2^shift. */
-  uint64_t hz = (uint64_t)(((unsigned __int128)1000000000 << 32) / mul);
-  return (long)(shift >= 0 ? hz >> shift : hz << -shift);
+  /* ns = ((ticks << shift) * mul) >> 32, so hz = 1e9 * 2^32 / mul / 2^shift (1e9 * 2^32 < 2^64). */
+  uint64_t hz = (1000000000ull << 32) / mul;
+  kvmclock_hz = shift >= 0 ? hz >> shift : hz << -shift;
+  return 0;
 }
 
 static int kvm_leaves(uint32_t *max) {
@@ -67,7 +70,8 @@ static uint64_t from_kvmclock(void) {
   rt_cpuid(0x40000001, 0, r);
   if (!(r[0] & (1u << 3))) return 0; /* KVM_FEATURE_CLOCKSOURCE2 */
   tsc_source = "kvmclock";
-  return (uint64_t)rt_ring0_call(read_kvmclock, 0);
+  rt_ring0_call(read_kvmclock, 0);
+  return kvmclock_hz;
 }
 
 static uint16_t pit2_count(void) {

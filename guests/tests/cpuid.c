@@ -8,16 +8,18 @@
  */
 #include "rt.h"
 
-static unsigned regs[4];
+static unsigned regs[4], query[2]; /* leaf and subleaf for ring0_cpuid */
 
-static long ring0_cpuid(long arg) {
-  unsigned leaf = (unsigned)arg, sub = (unsigned)(arg >> 32);
-  __asm__ volatile("cpuid" : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3]) : "a"(leaf), "c"(sub));
+static long ring0_cpuid(long unused) {
+  (void)unused;
+  __asm__ volatile("cpuid" : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3]) : "a"(query[0]), "c"(query[1]));
   return 0;
 }
 
 static void cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
-  rt_ring0_call(ring0_cpuid, (long)leaf | ((long)sub << 32));
+  query[0] = leaf;
+  query[1] = sub;
+  rt_ring0_call(ring0_cpuid, 0);
   for (int i = 0; i < 4; i++) r[i] = regs[i];
 }
 

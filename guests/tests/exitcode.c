@@ -9,6 +9,6 @@ int main(const char *cmdline) {
     rt_printf("exitcode: bad code= argument\n");
     return RT_EXIT_USAGE;
   }
-  rt_printf("exitcode: exiting with %lu\n", code);
+  rt_printf("exitcode: exiting with %u\n", (unsigned)code);
   return (int)code;
 }

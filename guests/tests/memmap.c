@@ -6,7 +6,7 @@ int main(const char *cmdline) {
   rt_printf("cmdline: %s\n", cmdline);
   const struct rt_memmap_entry *m;
   size_t n = rt_memmap(&m);
-  for (size_t i = 0; i < n; i++) rt_printf("memmap: 0x%016lx 0x%016lx %u\n", m[i].addr, m[i].size, m[i].type);
-  rt_printf("memmap: %lu entries, %lu KiB allocatable\n", n, rt_free_bytes() >> 10);
+  for (size_t i = 0; i < n; i++) rt_printf("memmap: 0x%016llx 0x%016llx %u\n", (unsigned long long)m[i].addr, (unsigned long long)m[i].size, m[i].type);
+  rt_printf("memmap: %zu entries, %llu KiB allocatable\n", n, (unsigned long long)(rt_free_bytes() >> 10));
   return n ? RT_EXIT_OK : RT_EXIT_FAIL;
 }

@@ -5,6 +5,24 @@
  * the address is missing or unusable. */
 #include "rt.h"
 
+/* One 8-byte access: a MOV of a 64-bit register, or in the i386 build SSE2's MOVQ through XMM0
+ * (the runtime enables SSE; code built with -mgeneral-regs-only never holds values in XMM0). */
+static void write64(uint8_t *dst, const uint64_t *v) {
+#ifdef __x86_64__
+  __asm__ volatile("movq %1, %0" : "=m"(*(volatile uint64_t *)dst) : "r"(*v));
+#else
+  __asm__ volatile("movq %1, %%xmm0\n\tmovq %%xmm0, %0" : "=m"(*(volatile uint64_t *)dst) : "m"(*v));
+#endif
+}
+
+static void read64(uint64_t *v, const uint8_t *src) {
+#ifdef __x86_64__
+  __asm__ volatile("movq %1, %0" : "=r"(*v) : "m"(*(const volatile uint64_t *)src));
+#else
+  __asm__ volatile("movq %1, %%xmm0\n\tmovq %%xmm0, %0" : "=m"(*v) : "m"(*(const volatile uint64_t *)src));
+#endif
+}
+
 int main(const char *cmdline) {
   (void)cmdline;
   int ok;
@@ -22,16 +40,16 @@ int main(const char *cmdline) {
   __asm__ volatile("movb %1, %0" : "=m"(*(volatile uint8_t *)p) : "q"(w8));
   __asm__ volatile("movw %1, %0" : "=m"(*(volatile uint16_t *)(p + 2)) : "r"(w16));
   __asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(p + 4)) : "r"(w32));
-  __asm__ volatile("movq %1, %0" : "=m"(*(volatile uint64_t *)(p + 8)) : "r"(w64));
+  write64(p + 8, &w64);
   __asm__ volatile("movb %1, %0" : "=q"(r8) : "m"(*(volatile uint8_t *)p));
   __asm__ volatile("movw %1, %0" : "=r"(r16) : "m"(*(volatile uint16_t *)(p + 2)));
   __asm__ volatile("movl %1, %0" : "=r"(r32) : "m"(*(volatile uint32_t *)(p + 4)));
-  __asm__ volatile("movq %1, %0" : "=r"(r64) : "m"(*(volatile uint64_t *)(p + 8)));
-  rt_printf("mmio: base 0x%lx\n", a);
+  read64(&r64, p + 8);
+  rt_printf("mmio: base 0x%llx\n", (unsigned long long)a);
   rt_printf("mmio: write8 0x%02x read 0x%02x\n", w8, r8);
   rt_printf("mmio: write16 0x%04x read 0x%04x\n", w16, r16);
   rt_printf("mmio: write32 0x%08x read 0x%08x\n", w32, r32);
-  rt_printf("mmio: write64 0x%016lx read 0x%016lx\n", w64, r64);
+  rt_printf("mmio: write64 0x%016llx read 0x%016llx\n", (unsigned long long)w64, (unsigned long long)r64);
   int same = r8 == w8 && r16 == w16 && r32 == w32 && r64 == w64;
   rt_printf("mmio: readback %s\n", same ? "matches" : "differs");
   return RT_EXIT_OK;

@@ -48,6 +48,7 @@ int main(const char *cmdline) {
   uint64_t cycles = rt_rdtsc() - t0;
   uint64_t ms = cycles * 1000 / hz;
   rt_printf("pit: %u ticks\n", ticks);
-  rt_printf("pit: elapsed %lu TSC cycles, %lu ms (TSC %lu kHz from %s)\n", cycles, ms, hz / 1000, rt_tsc_source());
+  rt_printf("pit: elapsed %llu TSC cycles, %llu ms (TSC %llu kHz from %s)\n", (unsigned long long)cycles,
+            (unsigned long long)ms, (unsigned long long)(hz / 1000), rt_tsc_source());
   return ticks == TICKS && ms >= 50 && ms <= 1000 ? RT_EXIT_OK : RT_EXIT_FAIL;
 }

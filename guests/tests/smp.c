@@ -41,8 +41,8 @@ int main(const char *cmdline) {
   uint64_t deadline = rt_rdtsc() + 10 * rt_tsc_hz();
   while (online < want && rt_rdtsc() < deadline) __asm__ volatile("pause");
   spin_lock();
-  if (online >= want) rt_printf("smp: %lu cpus\n", want);
-  else rt_printf("smp: timeout, %u of %lu cpus online\n", online, want);
+  if (online >= want) rt_printf("smp: %u cpus\n", (unsigned)want);
+  else rt_printf("smp: timeout, %u of %u cpus online\n", online, (unsigned)want);
   int done = online >= want;
   spin_unlock();
   return done ? RT_EXIT_OK : RT_EXIT_FAIL;

@@ -25,7 +25,7 @@ int main(const char *cmdline) {
   __asm__ volatile("rep insw" : "+D"(dst), "+c"(n) : "d"((uint16_t)port) : "memory");
   uint32_t sum = 0, x = 0;
   for (int i = 0; i < 32; i++) { sum += words[i]; x ^= words[i]; }
-  rt_printf("strio: insw 32 words from port 0x%lx: sum 0x%x xor 0x%x first 0x%04x last 0x%04x\n", port, sum, x,
+  rt_printf("strio: insw 32 words from port 0x%x: sum 0x%x xor 0x%x first 0x%04x last 0x%04x\n", (unsigned)port, sum, x,
             words[0], words[31]);
   return RT_EXIT_OK;
 }

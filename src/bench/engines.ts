@@ -1,10 +1,11 @@
 /**
  * The engines a workload is measured on: native Linux, tkvm on KVM, QEMU on KVM, QEMU's TCG
  * software emulation and tkvm's own software CPU. Each says whether it can run here and how
- * to start a workload; the VM engines get the same command line (guests/README.md).
+ * to start a workload; the VM engines get the same command line (guests/README.md), tkvm's
+ * IA-32 software CPU with the i386 build of the same guest (the same C code and output).
  */
 import { spawnSync } from 'node:child_process';
-import { TKVM_BIN, findProgram, guestElf, nativeBinary } from './paths.js';
+import { TKVM_BIN, findProgram, guestElf, nativeBinary, type GuestBuild } from './paths.js';
 import type { WorkloadSize } from './workloads.js';
 
 /** Engine names, as --engines takes them and JSON reports them. */
@@ -47,9 +48,9 @@ export function vmArgs(kernel: string, append: string): string[] {
   return ['-m', '256', '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', kernel, '-append', append];
 }
 
-/** vmArgs for a workload size. */
-function sizeArgs(size: WorkloadSize): string[] {
-  return vmArgs(guestElf(size.workload), size.args.join(' '));
+/** vmArgs for a workload size, with the x86_64 guest unless told otherwise. */
+function sizeArgs(size: WorkloadSize, build: GuestBuild = 'x86_64'): string[] {
+  return vmArgs(guestElf(size.workload, build), size.args.join(' '));
 }
 
 /** Why /dev/kvm cannot be used here (the binding's own sentence), or undefined when it can. */
@@ -96,19 +97,20 @@ export function makeEngines(ctx: EngineContext): Record<EngineId, Engine> {
       invocation: (size) => ({ cmd: qemuPath() ?? ctx.qemu, argv: ['-accel', 'tcg', '-cpu', 'max', ...sizeArgs(size)] }),
     },
     'tkvm-emu': {
+      // The software CPU is IA-32: it runs the i386 build of the guest (no long mode).
       id: 'tkvm-emu', label: 'tkvm (emu)', slow: true, okStatus: 1,
       availability: async () => probeTkvmEmu(),
-      invocation: (size) => ({ cmd: TKVM_BIN, argv: ['-accel', 'emu', ...sizeArgs(size)] }),
+      invocation: (size) => ({ cmd: TKVM_BIN, argv: ['-accel', 'emu', ...sizeArgs(size, 'i386')] }),
     },
   };
 }
 
 /**
- * Asks tkvm itself whether its software CPU exists, by booting the hello guest with -accel emu:
+ * Asks tkvm itself whether its software CPU exists, by booting the i386 hello guest with -accel emu:
  * the row says "not available yet" only while tkvm says so, and measures it once it works.
  */
 function probeTkvmEmu(): Availability {
-  const r = spawnSync(TKVM_BIN, ['-accel', 'emu', ...vmArgs(guestElf('hello'), 'probe')],
+  const r = spawnSync(TKVM_BIN, ['-accel', 'emu', ...vmArgs(guestElf('hello', 'i386'), 'probe')],
     { encoding: 'utf8', timeout: 120_000 });
   if (r.status === 1 && /Hello from a tkvm test guest/.test(r.stdout ?? '')) return { status: 'ok' };
   const why = (r.stderr ?? '').trim().split('\n').pop() ?? '';

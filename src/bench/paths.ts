@@ -12,9 +12,12 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 /** The tkvm launcher a user runs; the bench runs it exactly as it runs QEMU. */
 export const TKVM_BIN = join(REPO_ROOT, 'bin', 'tkvm');
 
-/** The PVH guest build of a workload (or test guest). */
-export function guestElf(name: WorkloadId | 'hello'): string {
-  return join(REPO_ROOT, 'build', 'guests', `${name}.elf`);
+/** Which build of the guests: x86_64 (long mode) or i386 (for CPUs without long mode, such as tkvm's software CPU). */
+export type GuestBuild = 'x86_64' | 'i386';
+
+/** The PVH guest build of a workload (or test guest): build/guests, or build/guests32 for i386. */
+export function guestElf(name: WorkloadId | 'hello', build: GuestBuild = 'x86_64'): string {
+  return join(REPO_ROOT, 'build', build === 'i386' ? 'guests32' : 'guests', `${name}.elf`);
 }
 
 /** The Linux build of a workload. */
@@ -41,7 +44,8 @@ export function findProgram(program: string): string | undefined {
  * when up to date). Without gcc, prebuilt files are used; without either, one clear error.
  */
 export function ensureWorkloadsBuilt(log: (line: string) => void): void {
-  const needed = [guestElf('pi'), guestElf('membw'), guestElf('hello'), nativeBinary('pi'), nativeBinary('membw')];
+  const guests = (['pi', 'membw', 'hello'] as const).flatMap((g) => [guestElf(g), guestElf(g, 'i386')]);
+  const needed = [...guests, nativeBinary('pi'), nativeBinary('membw')];
   const missing = needed.filter((p) => !existsSync(p));
   if (findProgram(process.env.CC ?? 'gcc') === undefined) {
     if (missing.length === 0) return;

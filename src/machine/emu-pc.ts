@@ -11,6 +11,7 @@ import { EmuPhysicalPages } from '../accel/emu/physical-memory.js';
 import { TkvmError } from '../errors.js';
 import { loadDirectKernel } from './direct-boot.js';
 import { emuBootState } from './emu-boot-state.js';
+import { refuseLongModeKernel } from './emu-kernel-check.js';
 import { createEmuCpu } from '../accel/emu/cpu/index.js';
 import { createFpuUnit } from '../accel/emu/fpu/index.js';
 import { EmuGsiLines, createEmuInterrupts, type EmuInterrupts } from './emu-interrupts.js';
@@ -88,6 +89,7 @@ export class EmuPcMachine {
   private powerOn(): void {
     this.cpu.reset();
     if (this.config.kernel !== undefined) {
+      refuseLongModeKernel(this.config.kernel);
       const { cpu } = loadDirectKernel(this.board.ram, this.config, 'protected');
       this.cpu.setState(emuBootState(this.cpu.getState(), cpu));
     }
