@@ -55,6 +55,11 @@ export class EmuPcMachine {
   private haltedNs = 0;
   /** A reset or exit a device asked for during the current slice. */
   private pendingStop: StopLoop | undefined;
+  /**
+   * While set, the time the CPUs' clock reads: power-on resets every CPU at one instant, so their
+   * TSCs agree (as RESET zeroes them together on hardware; Linux checks for TSC warps between CPUs).
+   */
+  private clockAt: number | undefined;
 
   constructor(
     private readonly config: MachineConfig,
@@ -89,8 +94,9 @@ export class EmuPcMachine {
     const { views, fanOut } = cpuMemoryViews(this.memory, config.cpus);
     if (fanOut !== undefined) ram.memory.onWrite = fanOut;
     const io = new EmuPioPorts(pio);
+    const clockNs = (): number => this.clockAt ?? monotonicNs();
     this.cpus = views.map((memory, apicId) => createEmuCpu(
-      { memory, io, interrupts: this.interrupts.pins[apicId]!, apicId, cpus: config.cpus, clockNs: monotonicNs },
+      { memory, io, interrupts: this.interrupts.pins[apicId]!, apicId, cpus: config.cpus, clockNs },
       createFpuUnit(),
     ));
     this.cpu = this.cpus[0]!;
@@ -101,7 +107,12 @@ export class EmuPcMachine {
 
   /** The CPUs at RESET (the APs waiting for SIPI), or the BSP at the kernel's entry for a direct boot. */
   private powerOn(): void {
-    for (const cpu of this.cpus) cpu.reset();
+    this.clockAt = monotonicNs();
+    try {
+      for (const cpu of this.cpus) cpu.reset();
+    } finally {
+      this.clockAt = undefined;
+    }
     this.processors.powerOn();
     if (this.config.kernel !== undefined) {
       const { cpu } = loadDirectKernel(this.board.ram, this.config, 'protected');
