@@ -9,7 +9,7 @@
  * back, vector 0x41, that wakes it): each AP's handler calls the function again, so it must see
  * the BSP's new code. Only the BSP
  * prints (COM1), in APIC ID order, and it ends the VM through isa-debug-exit (0x21: status 67;
- * 0x7f on failure). An APIC timer one-shot is the watchdog of the halted wait.
+ * 0x7f on failure). An APIC timer one-shot (16 s) is the watchdog of both waits.
  */
 	.set DATA, 0x1000           /* alive, answered, back, watchdog, ncpus */
 	.set ALIVE, DATA
@@ -35,6 +35,8 @@
 	.set APIC_TIMER_DIVIDE, APIC + 0x3e0
 	.set ROM, 0xf0000
 
+	.include "flat32.inc"
+
 	.code16
 	.text
 	.globl _start
@@ -49,10 +51,7 @@ _start:
 
 	.code32
 bsp32:
-	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
+	FLAT_DATA_SEGMENTS
 	mov $0x90000, %esp
 	mov $0xff, %al              /* mask both 8259As: only APIC interrupts here */
 	out %al, $0x21
@@ -98,6 +97,10 @@ bsp32:
 	call putc
 
 	movl $0x1ff, APIC_SVR       /* APIC software-enabled, spurious vector 0xFF */
+	movl $0x3, APIC_TIMER_DIVIDE    /* watchdog of both waits: one-shot, divide by 16, */
+	movl $0x42, APIC_LVT_TIMER      /* 10^9 counts: 16 s at QEMU's and tkvm's 1 GHz */
+	movl $1000000000, APIC_TIMER_INITIAL
+	sti
 	movl $0, APIC_ICR_HIGH
 	movl $0x000c4500, APIC_ICR_LOW  /* INIT, assert, to all excluding self */
 	call delay
@@ -106,21 +109,18 @@ bsp32:
 	movl $0x000c46f8, APIC_ICR_LOW
 	mov NCPUS, %ebx
 	dec %ebx                    /* %ebx = APs */
-	mov $200000000, %ecx
 2:	cmp %ebx, ALIVE
 	je 3f
 	pause
-	loop 2b
+	cmpl $0, WATCHDOG
+	je 2b
 	mov $(ROM + msg_timeout_start), %esi
 	jmp fail
 
 3:	mov $1, %edi                /* report each AP */
 4:	cmp NCPUS, %edi
 	jae 5f
-	mov $(ROM + msg_cpu), %esi
-	call puts32
-	mov %edi, %eax
-	call putdec
+	call put_cpu
 	cmpl $1, STARTED(,%edi,4)
 	jne 6f
 	mov $(ROM + msg_started), %esi
@@ -149,9 +149,7 @@ bsp32:
 	inc %edi
 	jmp 7b
 
-8:	movl $0xb, APIC_TIMER_DIVIDE    /* watchdog: one-shot, divide by 1 */
-	movl $0x42, APIC_LVT_TIMER
-	movl $2000000000, APIC_TIMER_INITIAL
+8:
 9:	cli                         /* halt until every AP has answered (their IPIs wake it; */
 	cmp %ebx, ANSWERED          /* two of one vector may merge in IRR, so count ANSWERED) */
 	je 10f
@@ -167,10 +165,7 @@ bsp32:
 	mov $1, %edi
 12:	cmp NCPUS, %edi
 	jae 13f
-	mov $(ROM + msg_cpu), %esi
-	call puts32
-	mov %edi, %eax
-	call putdec
+	call put_cpu
 	mov $(ROM + msg_answered), %esi
 	call puts32
 	mov SECOND(,%edi,4), %eax
@@ -237,28 +232,14 @@ unexpected:
 	mov $(ROM + msg_unexpected), %esi
 	jmp fail
 
-/* Writes the NUL-terminated string at %esi to COM1. */
-puts32:
-	lodsb
-	test %al, %al
-	jz 1f
-	call putc
-	jmp puts32
-1:	ret
+	COM1_OUTPUT32
 
-/* Writes %al to COM1. */
-putc:
-	push %edx
-	push %eax
-	mov $0x3fd, %dx
-1:	in %dx, %al
-	test $0x20, %al
-	jz 1b
-	pop %eax
-	mov $0x3f8, %dx
-	out %al, %dx
-	pop %edx
-	ret
+/* Writes "smp: cpu %edi" to COM1. */
+put_cpu:
+	mov $(ROM + msg_cpu), %esi
+	call puts32
+	mov %edi, %eax
+	jmp putdec
 
 /* Writes %eax in decimal to COM1. */
 putdec:
@@ -308,10 +289,7 @@ ap_entry:
 
 	.code32
 ap32:
-	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
+	FLAT_DATA_SEGMENTS
 	mov APIC_ID, %esi
 	shr $24, %esi               /* %esi = APIC ID; a stack page each below 0x80000 */
 	mov %esi, %esp
@@ -332,14 +310,7 @@ ap32:
 	hlt
 	jmp 1b
 
-	.p2align 3
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff    /* 0x08: flat 32-bit code */
-	.quad 0x00cf92000000ffff    /* 0x10: flat data */
-gdt_desc:
-	.word 23
-	.long ROM + gdt
+	FLAT_GDT                    /* above 0x8000: the AP's LGDT reaches it from CS 0xF800 */
 idt_desc:
 	.word IDT_VECTORS * 8 - 1
 	.long IDT

@@ -32,7 +32,7 @@ export function assembleBios(source: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), `tkvm-${name}-`));
   const obj = path.join(dir, `${name}.o`);
   const bin = path.join(dir, `${name}.bin`);
-  execFileSync('as', ['--32', '-o', obj, source]);
+  execFileSync('as', ['--32', '-I', path.dirname(source), '-o', obj, source]);
   execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0', '-e', '0', '--oformat', 'binary', '-o', bin, obj]);
   return bin;
 }

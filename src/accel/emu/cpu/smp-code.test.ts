@@ -23,19 +23,28 @@ const B_CODE = assemble('.code16\nmov $0x1111, %ax\nhlt', 0x1000);
 
 function runB(b: TestRig): number {
   startReal(b, B_CODE);
+  return rerunB(b);
+}
+
+/** Runs B's code again from 0x1000 without rewriting it (its decoded block is reused unless dropped). */
+function rerunB(b: TestRig): number {
+  b.cpu.setState({ ...b.cpu.getState(), eip: 0x1000 });
   assert.equal(b.cpu.run(1000), 'halted');
   return b.cpu.getState().gpr[0]! & 0xffff;
+}
+
+/** Runs `source` on A from 0x3000 to its HLT. */
+function runA(a: TestRig, source: string): void {
+  startReal(a, assemble(`.code16\n${source}\nhlt`, 0x3000), 0x3000);
+  assert.equal(a.cpu.run(1000), 'halted');
 }
 
 test('a CPU writing an immediate another CPU has decoded: the other runs the new code', () => {
   const { a, b } = twoCpus();
   assert.equal(runB(b), 0x1111);
-  startReal(a, assemble('.code16\nmovw $0x2222, 0x1001\nhlt', 0x3000), 0x3000);
-  assert.equal(a.cpu.run(1000), 'halted');
+  runA(a, 'movw $0x2222, 0x1001');
   // B's block at 0x1000 would still say 0x1111 if A's write had not dropped it.
-  b.cpu.setState({ ...b.cpu.getState(), eip: 0x1000 });
-  assert.equal(b.cpu.run(1000), 'halted');
-  assert.equal(b.cpu.getState().gpr[0]! & 0xffff, 0x2222);
+  assert.equal(rerunB(b), 0x2222);
 });
 
 test('a CPU that wrote a page fast before another decoded code there still drops that code', () => {
@@ -47,9 +56,7 @@ test('a CPU that wrote a page fast before another decoded code there still drops
   a.cpu.setState(a.cpu.getState()); // out of HLT, on to the second write
   assert.equal(a.cpu.run(1000), 'halted');
   assert.equal(a.mem.read32(0x1000) >>> 8 & 0xffff, 0x3333);
-  b.cpu.setState({ ...b.cpu.getState(), eip: 0x1000 });
-  b.cpu.run(1000);
-  assert.equal(b.cpu.getState().gpr[0]! & 0xffff, 0x3333);
+  assert.equal(rerunB(b), 0x3333);
 });
 
 test('after a memory map change a CPU still knows which pages its peer has code on', () => {
@@ -57,22 +64,16 @@ test('after a memory map change a CPU still knows which pages its peer has code 
   assert.equal(runB(b), 0x1111);
   a.mem.generation++; // both drop everything; B decodes again before A looks
   assert.equal(runB(b), 0x1111);
-  startReal(a, assemble('.code16\nmovw $0x4444, 0x1001\nhlt', 0x3000), 0x3000);
-  assert.equal(a.cpu.run(1000), 'halted');
-  b.cpu.setState({ ...b.cpu.getState(), eip: 0x1000 });
-  b.cpu.run(1000);
-  assert.equal(b.cpu.getState().gpr[0]! & 0xffff, 0x4444);
+  runA(a, 'movw $0x4444, 0x1001');
+  assert.equal(rerunB(b), 0x4444);
 });
 
 test('a write next to another CPU\'s code leaves it decoded and correct', () => {
   const { a, b } = twoCpus();
   assert.equal(runB(b), 0x1111);
-  startReal(a, assemble('.code16\nmovw $0x5555, 0x1100\nhlt', 0x3000), 0x3000);
-  assert.equal(a.cpu.run(1000), 'halted');
+  runA(a, 'movw $0x5555, 0x1100');
   assert.equal(a.mem.read32(0x1100) & 0xffff, 0x5555);
-  b.cpu.setState({ ...b.cpu.getState(), eip: 0x1000 });
-  b.cpu.run(1000);
-  assert.equal(b.cpu.getState().gpr[0]! & 0xffff, 0x1111);
+  assert.equal(rerunB(b), 0x1111);
 });
 
 test('INIT: registers as at RESET (CS:IP F000:FFF0), MSRs such as SYSENTER_CS kept; RESET clears them', () => {
