@@ -90,9 +90,10 @@ export class EmuPcMachine {
     gsis.attach(this.interrupts);
     this.memory = new EmuPhysicalPages(mmio);
     memoryMap.connect(this.memory);
-    this.memory.observe(ram.memory);
     const { views, fanOut } = cpuMemoryViews(this.memory, config.cpus);
-    if (fanOut !== undefined) ram.memory.onWrite = fanOut;
+    // DMA and loader writes: to the one CPU's queue, or to every CPU's own.
+    if (fanOut === undefined) this.memory.observe(ram.memory);
+    else ram.memory.onWrite = fanOut;
     const io = new EmuPioPorts(pio);
     const clockNs = (): number => this.clockAt ?? monotonicNs();
     this.cpus = views.map((memory, apicId) => createEmuCpu(
@@ -120,7 +121,7 @@ export class EmuPcMachine {
     }
   }
 
-  /** A guest reset: devices, chipset, interrupt controllers and CPU back to power-on (RAM and CMOS survive). */
+  /** A guest reset: devices, chipset, interrupt controllers and CPUs back to power-on (RAM and CMOS survive). */
   private reset(): void {
     this.board.devices.reset();
     this.board.platform.reset();
