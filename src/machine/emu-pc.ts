@@ -32,10 +32,12 @@ const MAX_HALT_MS = 1000;
 export interface EmuStats {
   readonly instructions: number;
   readonly seconds: number;
-  /** Seconds spent running the CPU (not asleep on HLT). */
+  /** Seconds spent running CPUs (not asleep with every CPU halted). */
   readonly busySeconds: number;
   /** CPU time the process used meanwhile (all threads): the rate per CPU-second holds on a busy host. */
   readonly cpuSeconds: number;
+  /** Instructions of each processor (index = APIC ID). */
+  readonly perCpu: readonly number[];
 }
 
 /** The pc machine on the software CPU, with one or more processors. */
@@ -184,15 +186,19 @@ export class EmuPcMachine {
   stats(): EmuStats {
     const seconds = (monotonicNs() - this.startNs) / 1e9;
     const cpu = process.cpuUsage(this.startCpu);
-    return { instructions: this.processors.retired, seconds, busySeconds: seconds - this.haltedNs / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    return {
+      instructions: this.processors.retired, seconds, busySeconds: seconds - this.haltedNs / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      perCpu: this.cpus.map((c) => c.retired),
+    };
   }
 
   /** Nothing to release: guest RAM goes with the process. */
   close(): void {}
 }
 
-/** The instruction rate in one line: per second of running (not halted) and per CPU-second. */
+/** The instruction rate in one line: per second of running (not halted) and per CPU-second; with -smp, each CPU's share. */
 export function formatEmuStats(s: EmuStats): string {
   const rate = (seconds: number): string => (seconds > 0 ? (s.instructions / seconds / 1e6).toFixed(1) : '0.0');
-  return `emu: ${s.instructions} instructions in ${s.seconds.toFixed(2)} s, ${s.busySeconds.toFixed(2)} s of them running: ${rate(s.busySeconds)} MIPS while running, ${rate(s.cpuSeconds)} MIPS per CPU-second (${s.cpuSeconds.toFixed(2)} s of CPU)`;
+  const perCpu = s.perCpu.length > 1 ? `; per CPU: ${s.perCpu.join(', ')}` : '';
+  return `emu: ${s.instructions} instructions in ${s.seconds.toFixed(2)} s, ${s.busySeconds.toFixed(2)} s of them running: ${rate(s.busySeconds)} MIPS while running, ${rate(s.cpuSeconds)} MIPS per CPU-second (${s.cpuSeconds.toFixed(2)} s of CPU)${perCpu}`;
 }

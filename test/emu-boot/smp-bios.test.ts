@@ -34,9 +34,13 @@ for (const cpus of [2, 4]) {
   });
 
   test(`tkvm -accel emu -smp ${cpus}: INIT-SIPI-SIPI starts every AP, APIC IDs 0..${cpus - 1}, IPIs both ways, the APs see the BSP's code write`, async () => {
-    const r = await runProcess(TKVM, ['-accel', 'emu', '-smp', String(cpus), ...args]);
+    const r = await runProcess(TKVM, ['-accel', 'emu', '-smp', String(cpus), ...args], { env: { ...process.env, TKVM_EMU_STATS: '1' } });
     assert.deepEqual(outputLines(r.stdout), expected(cpus), r.stderr);
     assert.equal(r.status, PASS, r.stderr);
+    // The stats line counts each CPU's instructions: every AP ran some.
+    const perCpu = /per CPU: ([\d, ]+)$/m.exec(r.stderr)?.[1]?.split(', ').map(Number);
+    assert.equal(perCpu?.length, cpus, r.stderr);
+    assert.ok(perCpu !== undefined && perCpu.every((n) => n > 0), r.stderr);
   });
 }
 
