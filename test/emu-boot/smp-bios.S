@@ -80,21 +80,17 @@ bsp32:
 	lidt ROM + idt_desc
 
 	mov $(ROM + msg_bsp), %esi
-	call puts32
 	mov APIC_ID, %eax
 	shr $24, %eax
-	call putdec
-	mov $(ROM + msg_cpus), %esi
-	call puts32
+	call put_str_dec
 	mov $0x5f, %al              /* CMOS 0x5F: CPUs - 1 */
 	out %al, $0x70
 	in $0x71, %al
 	movzbl %al, %eax
 	inc %eax
 	mov %eax, NCPUS
-	call putdec
-	mov $'\n', %al
-	call putc
+	mov $(ROM + msg_cpus), %esi
+	call put_str_dec_line
 
 	movl $0x1ff, APIC_SVR       /* APIC software-enabled, spurious vector 0xFF */
 	movl $0x3, APIC_TIMER_DIVIDE    /* watchdog of both waits: one-shot, divide by 16, */
@@ -124,15 +120,11 @@ bsp32:
 	cmpl $1, STARTED(,%edi,4)
 	jne 6f
 	mov $(ROM + msg_started), %esi
-	call puts32
 	mov CPUID_ID(,%edi,4), %eax
-	call putdec
+	call put_str_dec
 	mov $(ROM + msg_returned), %esi
-	call puts32
 	mov FIRST(,%edi,4), %eax
-	call putdec
-	mov $'\n', %al
-	call putc
+	call put_str_dec_line
 	inc %edi
 	jmp 4b
 6:	mov $(ROM + msg_missing), %esi
@@ -167,11 +159,8 @@ bsp32:
 	jae 13f
 	call put_cpu
 	mov $(ROM + msg_answered), %esi
-	call puts32
 	mov SECOND(,%edi,4), %eax
-	call putdec
-	mov $'\n', %al
-	call putc
+	call put_str_dec_line
 	inc %edi
 	jmp 12b
 13:	mov $(ROM + msg_done), %esi
@@ -237,8 +226,18 @@ unexpected:
 /* Writes "smp: cpu %edi" to COM1. */
 put_cpu:
 	mov $(ROM + msg_cpu), %esi
-	call puts32
 	mov %edi, %eax
+	jmp put_str_dec
+
+/* Writes the string at %esi, then %eax in decimal (and a newline: put_str_dec_line), to COM1. */
+put_str_dec_line:
+	call put_str_dec
+	mov $'\n', %al
+	jmp putc
+put_str_dec:
+	push %eax
+	call puts32
+	pop %eax
 	jmp putdec
 
 /* Writes %eax in decimal to COM1. */
