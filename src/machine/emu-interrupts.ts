@@ -17,6 +17,14 @@ export interface EmuInterruptWiring {
   readonly mmio: MmioBus;
   readonly clock: Clock;
   readonly createTimer: (fire: (nowNs: number) => void) => DeviceTimer;
+  /** Number of processors, one local APIC each (APIC IDs 0..cpus-1); 1 when absent. */
+  readonly cpus?: number;
+  /** CPU `cpu` has an interrupt, NMI, INIT or SIPI to take: it leaves HLT. */
+  readonly onWake?: (cpu: number) => void;
+  /** An INIT message reached CPU `cpu`. */
+  readonly onInit?: (cpu: number) => void;
+  /** A start-up IPI with `vector` reached CPU `cpu`. */
+  readonly onStartup?: (cpu: number, vector: number) => void;
 }
 
 /** The machine's view of its interrupt controllers. */
@@ -25,6 +33,10 @@ export interface EmuInterrupts {
   setGsi(gsi: number, level: boolean): void;
   /** The INTR pin of the boot processor. */
   readonly pin: EmuInterruptPin;
+  /** The INTR pin of each processor (index = CPU = APIC ID). */
+  readonly pins: readonly EmuInterruptPin[];
+  /** Points the APIC register page at CPU `cpu`'s local APIC: call before running that CPU. */
+  select(cpu: number): void;
   /** Power-on state after a guest reset. */
   reset(): void;
 }
@@ -69,16 +81,19 @@ export class EmuGsiLines {
 
 /**
  * Builds the pc's interrupt system (createPcInterruptSystem: the 8259A pair with the ELCR, the
- * 8254 with port 0x61, the IOAPIC and the boot processor's local APIC on one APIC bus) and maps it
+ * 8254 with port 0x61, the IOAPIC and one local APIC per processor on one APIC bus) and maps it
  * on the machine's buses. A guest that moves its APIC page (IA32_APIC_BASE) gets the window moved;
  * a move onto another device is refused with a line on stderr and the window stays where it was.
  */
 export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
   let apicBase = APIC_DEFAULT_BASE;
   const system = createPcInterruptSystem({
-    cpus: 1,
+    cpus: w.cpus ?? 1,
     clock: w.clock,
     createTimer: w.createTimer,
+    onWake: w.onWake,
+    onInit: w.onInit,
+    onStartup: w.onStartup,
     onApicBaseChange: (_cpu, base) => {
       if (base === apicBase) return;
       w.mmio.remove(apicBase);
@@ -96,6 +111,10 @@ export function createEmuInterrupts(w: EmuInterruptWiring): EmuInterrupts {
   return {
     setGsi: (gsi, level) => system.routeIsaIrq(gsi, level),
     pin: system.pins[0]!,
+    pins: system.pins,
+    select: (cpu) => {
+      system.apicWindow.current = system.lapics[cpu]!;
+    },
     reset: () => system.reset(),
   };
 }

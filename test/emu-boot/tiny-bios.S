@@ -6,6 +6,8 @@
  * that the ROM ignores writes, switches to 32-bit protected mode, checks RAM above 1 MiB and exits
  * with value 0x21 (status 67).
  */
+	.include "flat32.inc"
+
 	.code16
 	.text
 	.globl _start
@@ -110,10 +112,7 @@ puts:
 
 	.code32
 pm32:
-	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
+	FLAT_DATA_SEGMENTS
 	mov $0x90000, %esp
 	movl $0xdeadbeef, 0x200000
 	movl $0x12345678, 0x200004
@@ -135,29 +134,9 @@ fail32:
 	out %al, %dx
 	hlt
 
-puts32:
-	lodsb
-	test %al, %al
-	jz 2f
-	mov %al, %ah
-	mov $0x3fd, %dx
-1:	in %dx, %al
-	test $0x20, %al
-	jz 1b
-	mov $0x3f8, %dx
-	mov %ah, %al
-	out %al, %dx
-	jmp puts32
-2:	ret
+	COM1_OUTPUT32
 
-	.p2align 3
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff    /* 0x08: flat 32-bit code */
-	.quad 0x00cf92000000ffff    /* 0x10: flat data */
-gdt_desc:
-	.word 23
-	.long 0xf0000 + gdt
+	FLAT_GDT
 null_idt:
 	.word 0
 	.long 0

@@ -23,10 +23,16 @@ export const TINY_BIOS_STATUS = 67;
 
 /** Assembles and links the BIOS (as --32, ld to a flat binary at address 0); returns its path. */
 export function buildTinyBios(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tkvm-tiny-bios-'));
-  const obj = path.join(dir, 'tiny-bios.o');
-  const bin = path.join(dir, 'tiny-bios.bin');
-  execFileSync('as', ['--32', '-o', obj, TINY_BIOS_SOURCE]);
+  return assembleBios(TINY_BIOS_SOURCE);
+}
+
+/** Assembles and links a 64 KiB BIOS image from `source` (a .S file linked at 0, mapped at 0xF0000); returns its path. */
+export function assembleBios(source: string): string {
+  const name = path.basename(source, '.S');
+  const dir = mkdtempSync(path.join(tmpdir(), `tkvm-${name}-`));
+  const obj = path.join(dir, `${name}.o`);
+  const bin = path.join(dir, `${name}.bin`);
+  execFileSync('as', ['--32', '-I', path.dirname(source), '-o', obj, source]);
   execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0', '-e', '0', '--oformat', 'binary', '-o', bin, obj]);
   return bin;
 }

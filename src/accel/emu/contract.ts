@@ -128,6 +128,22 @@ export interface EmuCpu {
   /** MSR access for boot state and tests (values as bigint, as in the KVM API). */
   readMsr(index: number): bigint | undefined;
   writeMsr(index: number, value: bigint): void;
+  /**
+   * Optional: the INIT signal (SDM vol. 3 table 9-1): RESET's register state, but x87/SSE state,
+   * MTRRs, other MSRs and the TSC are kept. The machine then runs the BSP from the reset vector
+   * and puts an AP in wait-for-SIPI.
+   */
+  init?(): void;
+  /**
+   * Optional, for a multiprocessor: the other processors of the same machine, run by the same
+   * thread in turn. This CPU's writes then drop what they overwrite of the peers' decoded code.
+   */
+  shareCodeWith?(peers: readonly EmuCpu[]): void;
+  /**
+   * Optional, for a multiprocessor: while on, PAUSE (the spin-wait hint, F3 90) ends run() after
+   * it with reason 'budget', so a CPU spinning on a lock hands the thread to the CPU holding it.
+   */
+  setPauseYield?(on: boolean): void;
 }
 
 /** How the CPU is built: the machine's memory, ports and interrupt pin, plus its identity. */

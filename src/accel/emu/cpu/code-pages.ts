@@ -1,6 +1,31 @@
-/** Bookkeeping of which physical pages hold decoded code, and dropping decoded blocks when such a page is written. */
+/**
+ * Bookkeeping of which physical pages hold decoded code, and dropping decoded blocks when such a
+ * page is written. On a multiprocessor each core also marks the pages its peers decoded code on
+ * (CODE_PEER), so its writes there leave the TLB fast path and drop the peers' stale blocks.
+ */
 import type { Block, Core } from './core.js';
 import { P_WS, P_WU } from './core.js';
+
+/** Core.codePage bit: this core has decoded blocks on the page. */
+export const CODE_OWN = 1;
+/** Core.codePage bit: another core of the machine may have decoded blocks on the page. */
+export const CODE_PEER = 2;
+
+/** Takes CPU writes to page `pfn` off the TLB fast path of core `c`. */
+function protectPage(c: Core, pfn: number): void {
+  for (let k = 0; k < c.tlbUsedCount; k++) {
+    const i = c.tlbUsed[k]!;
+    if (c.tlbLp[i] !== -1 && c.tlbPfn[i] === pfn) c.tlbFast[i]! &= ~(P_WS | P_WU);
+  }
+}
+
+/** Marks page `pfn` as holding a peer's code in every other core of the machine. */
+function markPeers(c: Core, pfn: number): void {
+  for (const p of c.codePeers) {
+    if (!p.codePage[pfn]) protectPage(p, pfn);
+    p.codePage[pfn]! |= CODE_PEER;
+  }
+}
 
 /** Records that `block` was decoded from page `pfn`: CPU writes to the page now take the slow path. */
 export function registerBlock(c: Core, block: Block): void {
@@ -17,13 +42,29 @@ export function registerBlock(c: Core, block: Block): void {
     c.codeBits.set(block.pfn, bits);
   }
   for (let b = block.start; b < block.end; b++) bits[b >>> 3]! |= 1 << (b & 7);
-  if (block.pfn < c.codePage.length && !c.codePage[block.pfn]) {
-    c.codePage[block.pfn] = 1;
-    for (let k = 0; k < c.tlbUsedCount; k++) {
-      const i = c.tlbUsed[k]!;
-      if (c.tlbLp[i] !== -1 && c.tlbPfn[i] === block.pfn) c.tlbFast[i]! &= ~(P_WS | P_WU);
-    }
+  if (block.pfn < c.codePage.length && !(c.codePage[block.pfn]! & CODE_OWN)) {
+    if (!c.codePage[block.pfn]) protectPage(c, block.pfn);
+    c.codePage[block.pfn]! |= CODE_OWN;
+    markPeers(c, block.pfn);
   }
+}
+
+/**
+ * A CPU write of `size` bytes at offset `off` of page `pfn`, whose codePage mark is set: drops
+ * the decoded blocks it overwrites, this core's and its peers' (they are not running: one thread
+ * runs the machine's processors in turn). The peer mark goes once no peer has code there.
+ */
+export function codeWritten(c: Core, pfn: number, off: number, size: number): void {
+  const mark = c.codePage[pfn]!;
+  if (mark & CODE_OWN && touchesCode(c, pfn, off, size)) invalidatePage(c, pfn);
+  if (!(mark & CODE_PEER)) return;
+  let peerCode = false;
+  for (const p of c.codePeers) {
+    if (!(p.codePage[pfn]! & CODE_OWN)) continue;
+    if (touchesCode(p, pfn, off, size)) invalidatePage(p, pfn);
+    else peerCode = true;
+  }
+  if (!peerCode) c.codePage[pfn]! &= ~CODE_PEER;
 }
 
 /** Whether bytes [off, off+size) of code page `pfn` hold decoded instructions. */
@@ -37,8 +78,8 @@ export function touchesCode(c: Core, pfn: number, off: number, size: number): bo
 /** Drops every decoded block of page `pfn` (written by the CPU or by DMA). */
 export function invalidatePage(c: Core, pfn: number): void {
   if (pfn < c.codePage.length) {
-    if (!c.codePage[pfn]) return;
-    c.codePage[pfn] = 0;
+    if (!(c.codePage[pfn]! & CODE_OWN)) return;
+    c.codePage[pfn]! &= ~CODE_OWN;
   }
   const list = c.pageBlocks.get(pfn);
   if (!list) return;
@@ -58,5 +99,6 @@ export function invalidateAll(c: Core): void {
   c.pageBlocks.clear();
   c.codeBits.clear();
   c.codePage.fill(0);
+  for (const p of c.codePeers) for (const pfn of p.pageBlocks.keys()) if (pfn < c.codePage.length) c.codePage[pfn]! |= CODE_PEER;
   c.breakBlock = true;
 }

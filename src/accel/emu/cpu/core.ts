@@ -86,6 +86,8 @@ export class Core {
   retired = 0;
   /** run()'s instruction target. */
   target = 0;
+  /** PAUSE ends run() (another processor waits for its turn: EmuCpu.setPauseYield). */
+  pauseYield = false;
   /** Pending exception set by raise(). */
   faultVector = 0;
   faultCode = -1;
@@ -124,8 +126,10 @@ export class Core {
   readonly tlbGlobal = new Uint8Array(TLB_SIZE);
   readonly tlbPfn = new Int32Array(TLB_SIZE);
   readonly tlbMem: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(TLB_SIZE).fill(undefined);
-  /** Pages (by frame number below 4 GiB) that hold decoded code. */
+  /** Per page frame below 4 GiB: CODE_OWN when this core decoded code there, CODE_PEER when another core of the machine may have (code-pages.ts). */
   readonly codePage = new Uint8Array(1 << 20);
+  /** The other processors of the machine, whose decoded code this core's writes must invalidate (empty on a uniprocessor). */
+  codePeers: readonly Core[] = [];
   readonly blocks = new Map<number, Block>();
   readonly pageBlocks = new Map<number, Block[]>();
   /** Per code page, one bit per byte that decoded instructions occupy (writes elsewhere on the page keep the code). */

@@ -8,7 +8,7 @@ import type { Core } from './core.js';
 import { getReg, raise, setReg, signExtend, sizeMask } from './core.js';
 import { alu, bcd, divAcc, idivAcc, imulAcc, imulTrunc, mulAcc, neg, shift, CMP } from './alu.js';
 import { carry, condition, getFlags, lazyIncDec, materialize, setFlagBits } from './flags.js';
-import { I_LOCK } from './decoder.js';
+import { I_LOCK, I_REP } from './decoder.js';
 import { ea, getRM, peek, pop, push, readSeg, regField, rmwGet, rmwSet, setRM, setSp, sp, segRead, segWrite, writeSeg } from './operands.js';
 import { checkAlign, probeWrite, updateAlignCheck, wrSize } from './linear.js';
 import { loadSeg } from './segments.js';
@@ -181,7 +181,10 @@ export function execute(c: Core): void {
       try { setRM(c, osz, v); } catch (e) { c.r[ESP] = old; throw e; }
       return;
     }
-    case 0x90: return;
+    case 0x90:
+      // PAUSE (F3 90) in a spin-wait: on a multiprocessor the slice ends so the CPU awaited runs.
+      if (c.info & I_REP && c.pauseYield) c.target = c.retired + 1;
+      return;
     case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: {
       const i = op & 7, a = getReg(c, osz, EAX);
       setReg(c, osz, EAX, getReg(c, osz, i)); setReg(c, osz, i, a); return;

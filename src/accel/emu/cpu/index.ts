@@ -6,7 +6,7 @@
 import type { EmuCpu, EmuCpuState, EmuCpuWiring, EmuFpuUnit, EmuStopReason } from '../contract.js';
 import { Core } from './core.js';
 import { runCore } from './run-loop.js';
-import { getState, resetCore, setState } from './state.js';
+import { getState, initCore, resetCore, setState } from './state.js';
 import { readMsr, writeMsr } from './msr.js';
 
 class SoftwareCpu implements EmuCpu {
@@ -23,6 +23,18 @@ class SoftwareCpu implements EmuCpu {
 
   reset(): void {
     resetCore(this.core);
+  }
+
+  init(): void {
+    initCore(this.core);
+  }
+
+  setPauseYield(on: boolean): void {
+    this.core.pauseYield = on;
+  }
+
+  shareCodeWith(peers: readonly EmuCpu[]): void {
+    this.core.codePeers = peers.filter((p): p is SoftwareCpu => p instanceof SoftwareCpu && p !== this).map((p) => p.core);
   }
 
   run(maxInstructions: number): EmuStopReason {

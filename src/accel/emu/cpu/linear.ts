@@ -6,7 +6,7 @@
 import type { Core } from './core.js';
 import { P_RS, P_RU, P_WS, P_WU, P_XS, P_XU, TLB_MASK, raise } from './core.js';
 import { ACC_EXEC, ACC_READ, ACC_WRITE, walk } from './paging.js';
-import { invalidatePage, touchesCode } from './code-pages.js';
+import { codeWritten } from './code-pages.js';
 import { AC, AC_FAULT, CR0_AM } from './constants.js';
 
 /** Supervisor permission bits for implicit system accesses (descriptor tables, TSS, IDT). */
@@ -62,7 +62,7 @@ function writeBytes(c: Core, slot: number, lin: number, size: number, v: number)
   const off = lin & 0xfff;
   const mem = c.tlbMem[slot];
   if (mem && c.tlbRamW[slot]) {
-    if (c.codePage[pfn] && touchesCode(c, pfn, off, size)) invalidatePage(c, pfn);
+    if (c.codePage[pfn]) codeWritten(c, pfn, off, size);
     mem[off] = v;
     if (size > 1) { mem[off + 1] = v >>> 8; if (size > 2) { mem[off + 2] = v >>> 16; mem[off + 3] = v >>> 24; } }
     // A page without code takes later writes on the fast path.

@@ -79,6 +79,21 @@ export function setState(c: Core, st: EmuCpuState): void {
 
 /** Power-on / RESET (SDM vol. 3 table 9-1). */
 export function resetCore(c: Core): void {
+  initCore(c);
+  c.sysenterCs = 0; c.sysenterEsp = 0; c.sysenterEip = 0;
+  c.apicBase = 0xfee00000 | (c.apicId === 0 ? 0x100 : 0) | 0x800;
+  c.pat = 0x0007040600070406n;
+  c.miscEnable = 1n;
+  c.mtrr.clear();
+  c.tscOffset = -Math.floor(c.clockNs());
+  c.fpu?.reset();
+}
+
+/**
+ * The INIT signal (SDM vol. 3 table 9-1, INIT column): the RESET state of the registers, but the
+ * x87/SSE state, the MTRRs, the other MSRs and the TSC keep their values.
+ */
+export function initCore(c: Core): void {
   c.r.fill(0);
   c.r[EDX] = CPU_SIGNATURE;
   c.eip = 0xfff0;
@@ -96,13 +111,6 @@ export function resetCore(c: Core): void {
   setCpl(c, 0);
   refreshSegSizes(c);
   c.halted = false; c.shadow = false; c.trapPending = false; c.nmiBlocked = false;
-  c.sysenterCs = 0; c.sysenterEsp = 0; c.sysenterEip = 0;
-  c.apicBase = 0xfee00000 | (c.apicId === 0 ? 0x100 : 0) | 0x800;
-  c.pat = 0x0007040600070406n;
-  c.miscEnable = 1n;
-  c.mtrr.clear();
-  c.tscOffset = -Math.floor(c.clockNs());
   flushTlb(c, false);
   invalidateAll(c);
-  c.fpu?.reset();
 }
