@@ -14,7 +14,7 @@ import { BlockError, type BlockDriver, type BlockInfo, type BlockStatus } from '
 import type { OpenOptions } from '../../format.js';
 import { type BackingResolver, enterChain, leaveChain, RawReader, resolveBackingPath } from './backing.js';
 import { DEFAULT_CACHE_BYTES, TableCache } from './cache.js';
-import { deflateCluster, encodeCompressed, inflateCluster } from './compress.js';
+import { encodeCompressed } from './compressed-entry.js';
 import {
   COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, INCOMPAT_EXTL2, l2Entries, parseHeader,
   QCOW_MAGIC, serializeHeader, type Qcow2Header,
@@ -29,6 +29,8 @@ import { corrupt, Mutex } from './util.js';
 
 /** Shared core of an open qcow2 image; the ImageOps files operate on it. */
 
+/** The (de)compressors with zlib and zstd, imported when the first compressed cluster is met. */
+const compressors = (): Promise<typeof import('./compress.js')> => import('./compress.js');
 /** Most whole clusters one write allocates and writes in a single request. */
 const MAX_BATCH_CLUSTERS = 64;
 /** The mapping of a cluster without an L2 table (shared: mappings are read-only). */
@@ -331,7 +333,7 @@ export class Qcow2Core implements BlockDriver {
     if (len > this.cs + 512) throw corrupt(`compressed cluster at host offset ${off} claims ${len} bytes, more than a cluster`, { offset: off });
     const src = new Uint8Array(len);
     await this.file.read(off, src);
-    const data = inflateCluster(src, this.cs, this.h.compressionType, off);
+    const data = (await compressors()).inflateCluster(src, this.cs, this.h.compressionType, off);
     this.lastInflated = { off, data };
     return data;
   }
@@ -586,7 +588,7 @@ export class Qcow2Core implements BlockDriver {
       full = new Uint8Array(this.cs);
       full.set(data);
     }
-    const packed = deflateCluster(full);
+    const packed = (await compressors()).deflateCluster(full);
     if (!packed) return this.write(offset, data);
     await this.mutex.run(async () => {
       await this.markDirtyBit();

@@ -5,7 +5,7 @@
  * bits and against the file size by the callers (`validateHost`) before any read; a compressed
  * descriptor is bounded by compress.ts.
  */
-import { decodeCompressed, type CompressedRange } from './compress.js';
+import { decodeCompressed, type CompressedRange } from './compressed-entry.js';
 import { corrupt, entryOffset, setU64 } from './util.js';
 
 /** COPIED flag (bit 63) in the high word: refcount is exactly 1, writable in place. */
