@@ -16,6 +16,7 @@ import { rawExtents } from '../extents.js';
 import { getopt } from '../getopt.js';
 import { Progress } from '../progress.js';
 import { parseSize } from '../size.js';
+import { preferShortRunTiering } from '../short-run-tiering.js';
 
 /** Bytes one copy job reads and writes at most. */
 const CHUNK = 2 << 20;
@@ -169,6 +170,7 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
 
 /** Runs `convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
+  preferShortRunTiering();
   const { options, positional } = getopt(argv, ':hf:O:B:Cco:l:S:pt:T:qnm:WUr:F:', [
     { name: 'help', hasArg: false }, { name: 'object', hasArg: true }, { name: 'image-opts', hasArg: false },
     { name: 'target-image-opts', hasArg: false }, { name: 'target-is-zero', hasArg: false },
