@@ -22,7 +22,7 @@ import {
 import { HostFile } from '../../host-file.js';
 import { Refcounts } from './refcount.js';
 import {
-  l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
+  l1Entry, l1Offset, l2Entry, type Mapping, setL1Entry, UNALLOCATED, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
 } from './tables.js';
 import { blockStatusOf, infoOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
@@ -33,8 +33,6 @@ import { corrupt, Mutex } from './util.js';
 const compressors = (): Promise<typeof import('./compress.js')> => import('./compress.js');
 /** Most whole clusters one write allocates and writes in a single request. */
 const MAX_BATCH_CLUSTERS = 64;
-/** The mapping of a cluster without an L2 table (shared: mappings are read-only). */
-const UNALLOCATED: Mapping = { kind: 'unallocated' };
 export class Qcow2Core implements BlockDriver {
   readonly cs: number;
   readonly cb: number;
@@ -240,7 +238,7 @@ export class Qcow2Core implements BlockDriver {
   cachedMapping(ci: number): Mapping | undefined {
     const i = Math.floor(ci / this.l2e);
     if (i >= this.h.l1Size) return UNALLOCATED;
-    const { off } = l1Entry(this.l1, i);
+    const off = l1Offset(this.l1, i);
     if (off === 0) return UNALLOCATED;
     const table = this.l2cache.peek(off);
     return table === undefined ? undefined : l2Entry(table, ci % this.l2e, this.extL2, this.cb);
@@ -385,7 +383,7 @@ export class Qcow2Core implements BlockDriver {
       const n = Math.min(this.cs - (pos % this.cs), buf.length - done);
       const l1i = Math.floor(ci / this.l2e);
       if (l1i >= this.h.l1Size) return undefined;
-      const { off } = l1Entry(this.l1, l1i);
+      const off = l1Offset(this.l1, l1i);
       const table = off === 0 ? undefined : this.l2cache.peek(off);
       if (!table) return undefined;
       const m = l2Entry(table, ci % this.l2e, this.extL2, this.cb);
