@@ -409,26 +409,22 @@ export class Qcow2Core implements BlockDriver {
    * single cluster). Returns the bytes written: 0 when the first cluster is not unallocated.
    */
   private async writeNewClusters(ci: number, max: number, data: Uint8Array): Promise<number> {
+    // A run stays within one L2 table, which is allocated (when new) before the data clusters,
+    // as qemu does: a converted image gets qemu-img's layout.
+    const l1i = Math.floor(ci / this.l2e);
+    const limit = Math.min(max, (l1i + 1) * this.l2e - ci);
     let k = 0;
-    while (k < max && (this.cachedMapping(ci + k) ?? await this.mapping(ci + k)).kind === 'unallocated') k++;
+    while (k < limit && (this.cachedMapping(ci + k) ?? await this.mapping(ci + k)).kind === 'unallocated') k++;
     if (k < 2) return 0;
+    const l2 = await this.l2ForWrite(l1i);
     const host = await this.rc.alloc(k);
     await this.file.write(host, data.subarray(0, k * this.cs));
-    // One l2ForWrite per L2 table the run touches (after the first call the table is ours).
-    let l2: { off: number; table: Uint8Array } | undefined;
-    let l2Index = -1;
-    for (let j = 0; j < k; j++) {
-      const i = Math.floor((ci + j) / this.l2e);
-      if (l2 === undefined || i !== l2Index) {
-        l2 = await this.l2ForWrite(i);
-        l2Index = i;
-      }
-      setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
-      this.l2cache.markDirty(l2.off, l2.table);
-    }
+    for (let j = 0; j < k; j++) setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
+    this.l2cache.markDirty(l2.off, l2.table);
     await this.maybeFlush();
     return k * this.cs;
   }
+
 
   /** L2 table for writing guest L1 index `i`: allocated or copied (COW) when needed. */
   async l2ForWrite(i: number): Promise<{ off: number; table: Uint8Array }> {
@@ -512,6 +508,8 @@ export class Qcow2Core implements BlockDriver {
     }
     const reuse = (m.kind === 'sub' || m.kind === 'zero') && m.copied && m.host !== 0;
     if (reuse) await this.checkDataTarget(m.host, ci);
+    // The L2 table first (allocated when new), then the data cluster, in qemu's order.
+    const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     const host = reuse ? m.host : await this.rc.alloc(1);
     // The rest of the cluster reads as zeroes (zero cluster, no backing data) and the new host
     // cluster lies past the end of the file, where the file reads as zeroes too: write only the
@@ -529,7 +527,6 @@ export class Qcow2Core implements BlockDriver {
       }
       await this.file.write(host, full);
     }
-    const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
     this.l2cache.markDirty(l2.off, l2.table);
     if (!reuse) this.releaseMapping(m);
