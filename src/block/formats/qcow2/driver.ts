@@ -512,12 +512,13 @@ export class Qcow2Core implements BlockDriver {
     const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     const host = reuse ? m.host : await this.rc.alloc(1);
     // The rest of the cluster reads as zeroes (zero cluster, no backing data) and the new host
-    // cluster lies past the end of the file, where the file reads as zeroes too: write only the
-    // new bytes and extend the file over the cluster (qemu fallocates the zero part likewise).
+    // cluster lies past the end of the file: as qemu does, zero the cluster with
+    // fallocate(ZERO_RANGE), which also extends the file over it, and write only the new bytes
+    // (where ZERO_RANGE is unsupported, extending the file leaves the rest reading as zeroes).
     const zeroRest = m.kind === 'zero' || (m.kind === 'unallocated' && (!this.backing || ci * this.cs >= this.backingSize));
     if (!reuse && zeroRest && host >= this.file.size) {
+      if (!this.file.zeroRange(host, this.cs)) this.file.extendTo(host + this.cs);
       await this.file.write(host + inC, data);
-      this.file.extendTo(host + this.cs);
     } else {
       let full = data;
       if (data.length !== this.cs) {
