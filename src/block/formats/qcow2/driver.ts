@@ -22,7 +22,8 @@ import {
 import { HostFile } from '../../host-file.js';
 import { Refcounts } from './refcount.js';
 import {
-  l1Entry, l1Offset, l2Entry, type Mapping, setL1Entry, UNALLOCATED, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
+  l1Entry, l1Offset, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, UNALLOCATED,
+  validateHost,
 } from './tables.js';
 import { blockStatusOf, infoOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
@@ -424,7 +425,6 @@ export class Qcow2Core implements BlockDriver {
     await this.maybeFlush();
     return k * this.cs;
   }
-
 
   /** L2 table for writing guest L1 index `i`: allocated or copied (COW) when needed. */
   async l2ForWrite(i: number): Promise<{ off: number; table: Uint8Array }> {
