@@ -70,3 +70,26 @@ test('reopenWritable turns a reader lock into a writer lock, and refuses while a
     s.done();
   }
 });
+
+test('zeroRange extends the file over a range past its end that reads as zeroes, and zeroes data inside it', async () => {
+  const s = scratch();
+  try {
+    const f = await HostFile.create(s.path);
+    await f.write(0, new Uint8Array(8192).fill(7));
+    const supported = f.zeroRange(65536, 65536);
+    // Filesystems without FALLOC_FL_ZERO_RANGE (tmpfs, for one) answer false and change nothing.
+    if (supported) {
+      assert.equal(f.size, 131072);
+      assert.equal(statSync(s.path).size, 131072);
+      assert.equal(f.zeroRange(0, 4096), true);
+      const buf = new Uint8Array(8192);
+      await f.read(0, buf);
+      assert.deepEqual([buf[0], buf[4095], buf[4096], buf[8191]], [0, 0, 7, 7]);
+    } else {
+      assert.equal(f.size, 8192);
+    }
+    await f.close();
+  } finally {
+    s.done();
+  }
+});

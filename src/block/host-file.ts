@@ -8,7 +8,8 @@ import { constants, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { BlockError } from './driver.js';
 import {
-  ENXIO, EOPNOTSUPP, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, SEEK_DATA, SEEK_HOLE, fallocate, lseek,
+  EINVAL, ENXIO, EOPNOTSUPP, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, SEEK_DATA, SEEK_HOLE,
+  fallocate, lseek,
 } from './libc.js';
 import { acquireImageLock, type ImageLock } from './lock.js';
 
@@ -249,6 +250,22 @@ export class HostFile {
       throw new BlockError('io', `Could not discard in '${this.path}' (errno ${r.errno})`, { path: this.path, offset });
     }
     return r.ok;
+  }
+
+  /**
+   * Makes [offset, offset+len) read as zeroes with fallocate(FALLOC_FL_ZERO_RANGE), extending the
+   * file when the range ends past it, as qemu's write-zeroes does on a file; returns false (nothing
+   * changed) where the filesystem cannot.
+   */
+  zeroRange(offset: number, len: number): boolean {
+    if (len <= 0) return true;
+    const r = fallocate(this.fd, FALLOC_FL_ZERO_RANGE, offset, len);
+    if (!r.ok) {
+      if (r.errno === EOPNOTSUPP || r.errno === EINVAL) return false;
+      throw new BlockError('io', `Could not zero a range of '${this.path}' (errno ${r.errno})`, { path: this.path, offset });
+    }
+    if (offset + len > this.size) this.size = offset + len;
+    return true;
   }
 
   /**

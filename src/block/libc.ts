@@ -13,6 +13,10 @@ export const SEEK_HOLE = 4;
 export const FALLOC_FL_KEEP_SIZE = 0x01;
 /** fallocate: deallocate the range (needs KEEP_SIZE). */
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
+/** fallocate: make the range read as zeroes (allocated, unwritten on ext4/xfs). */
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+/** errno: invalid argument (fallocate mode the filesystem does not know). */
+export const EINVAL = 22;
 /** fcntl commands for open-file-description locks (asm-generic/fcntl.h). */
 export const F_OFD_GETLK = 36;
 /** fcntl: set an OFD lock without waiting. */

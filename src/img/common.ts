@@ -6,10 +6,11 @@ import type { CacheMode } from '../block/format.js';
 import { BlockError } from '../block/driver.js';
 import { openImage, type OpenedImage } from '../block/open.js';
 import { ImgUsageError } from './errors.js';
+import { stdout } from './stdout.js';
 
 /** Writes to stdout. */
 export function out(text: string): void {
-  process.stdout.write(text);
+  stdout().write(text);
 }
 
 /** Writes qemu's warnings (the probed-raw text) to stderr. */

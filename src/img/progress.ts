@@ -1,4 +1,5 @@
 /** qemu-img's -p progress display: "    (12.34/100%)" redrawn with \r, drawn only on a terminal. */
+import { stdout } from './stdout.js';
 
 /** Tracks progress of a long command and redraws the percentage when it changes by 1% or more. */
 export class Progress {
@@ -6,7 +7,7 @@ export class Progress {
   private readonly enabled: boolean;
 
   constructor(requested: boolean, private readonly total: number) {
-    this.enabled = requested && process.stdout.isTTY === true;
+    this.enabled = requested && stdout().isTTY === true;
     this.draw(0);
   }
 
@@ -18,13 +19,13 @@ export class Progress {
   /** Draws 100% and ends the line. */
   finish(): void {
     this.draw(100);
-    if (this.enabled) process.stdout.write('\n');
+    if (this.enabled) stdout().write('\n');
   }
 
   private draw(pct: number): void {
     if (!this.enabled) return;
     if (pct < 100 && pct - this.last < 1) return;
     this.last = pct;
-    process.stdout.write(`    (${pct.toFixed(2)}/100%)\r`);
+    stdout().write(`    (${pct.toFixed(2)}/100%)\r`);
   }
 }

@@ -16,6 +16,7 @@ import { rawExtents } from '../extents.js';
 import { getopt } from '../getopt.js';
 import { Progress } from '../progress.js';
 import { parseSize } from '../size.js';
+import { preferShortRunTiering } from '../short-run-tiering.js';
 
 /** Bytes one copy job reads and writes at most. */
 const CHUNK = 2 << 20;
@@ -31,6 +32,13 @@ interface CopyPlan {
   readonly workers: number;
   /** Write in source order (qemu-img's default; -W lifts it) so new clusters are laid out in order. */
   readonly inOrder: boolean;
+  /**
+   * In-order writes need only be issued in order, not wait for the previous job's to finish: the
+   * target driver starts its allocating writes in call order (qcow2 queues them on its FIFO
+   * metadata mutex), so the layout is the same, and the next job's write is already queued when
+   * the previous one completes instead of waiting for this loop to notice and issue it.
+   */
+  readonly issueOrderOnly: boolean;
   /** Target cluster size: the unit of compressed writes. */
   readonly clusterSize: number;
 }
@@ -74,24 +82,35 @@ async function writeSparse(dst: BlockDriver & ImageOps, offset: number, buf: Buf
     await dst.write(offset, buf);
     return;
   }
+  // Every run's write is issued before the first await (see CopyPlan.issueOrderOnly); the runs
+  // do not overlap, so they may complete in any order.
   const step = plan.sparseSize;
+  const writes: Promise<void>[] = [];
   let runStart = 0;
   let runIsData: boolean | undefined;
-  const flushRun = async (end: number): Promise<void> => {
+  const issueRun = (end: number): void => {
     if (runIsData === undefined || end <= runStart) return;
-    if (runIsData) await dst.write(offset + runStart, buf.subarray(runStart, end));
-    else if (!plan.targetIsZero) await dst.writeZeroes(offset + runStart, end - runStart);
+    if (runIsData) writes.push(dst.write(offset + runStart, buf.subarray(runStart, end)));
+    else if (!plan.targetIsZero) writes.push(dst.writeZeroes(offset + runStart, end - runStart));
   };
   for (let p = 0; p < buf.length; p += step) {
     const end = Math.min(p + step, buf.length);
     const data = !isZeroRange(buf, p, end, zero);
     if (data !== runIsData) {
-      await flushRun(p);
+      issueRun(p);
       runStart = p;
       runIsData = data;
     }
   }
-  await flushRun(buf.length);
+  issueRun(buf.length);
+  await allWritten(writes);
+}
+
+/** Waits for every write (none is left running when one fails), then throws the first failure. */
+async function allWritten(writes: readonly Promise<void>[]): Promise<void> {
+  if (writes.length === 1) return writes[0];
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
 }
 
 async function* jobs(sources: readonly BlockDriver[], sizes: readonly number[], plan: CopyPlan): AsyncGenerator<Job> {
@@ -149,11 +168,15 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
           await job.src.read(job.srcOffset, buf);
         }
         await prev;
+        let writing: Promise<void> | undefined;
         if (buf === undefined) {
-          if (!plan.targetIsZero) await dst.writeZeroes(job.dstOffset, job.length);
+          if (!plan.targetIsZero) writing = dst.writeZeroes(job.dstOffset, job.length);
         } else {
-          await writeSparse(dst, job.dstOffset, buf, plan, zero);
+          writing = writeSparse(dst, job.dstOffset, buf, plan, zero);
         }
+        // The job's writes are issued by now; the next job may issue its own.
+        if (plan.issueOrderOnly) release();
+        await writing;
       } finally {
         release();
       }
@@ -169,6 +192,7 @@ async function copyAll(sources: readonly BlockDriver[], sizes: readonly number[]
 
 /** Runs `convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
+  preferShortRunTiering();
   const { options, positional } = getopt(argv, ':hf:O:B:Cco:l:S:pt:T:qnm:WUr:F:', [
     { name: 'help', hasArg: false }, { name: 'object', hasArg: true }, { name: 'image-opts', hasArg: false },
     { name: 'target-image-opts', hasArg: false }, { name: 'target-is-zero', hasArg: false },
@@ -270,6 +294,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
       topOnly: backing !== undefined,
       workers,
       inOrder: inOrder && !compress,
+      issueOrderOnly: outFmt === 'qcow2',
       clusterSize: dstInfo.clusterSize ?? 65536,
     };
     const progress = new Progress(progressWanted, total);

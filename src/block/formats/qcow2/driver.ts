@@ -14,7 +14,7 @@ import { BlockError, type BlockDriver, type BlockInfo, type BlockStatus } from '
 import type { OpenOptions } from '../../format.js';
 import { type BackingResolver, enterChain, leaveChain, RawReader, resolveBackingPath } from './backing.js';
 import { DEFAULT_CACHE_BYTES, TableCache } from './cache.js';
-import { deflateCluster, encodeCompressed, inflateCluster } from './compress.js';
+import { encodeCompressed } from './compressed-entry.js';
 import {
   COMPAT_LAZY_REFCOUNTS, INCOMPAT_CORRUPT, INCOMPAT_DIRTY, INCOMPAT_EXTL2, l2Entries, parseHeader,
   QCOW_MAGIC, serializeHeader, type Qcow2Header,
@@ -22,17 +22,18 @@ import {
 import { HostFile } from '../../host-file.js';
 import { Refcounts } from './refcount.js';
 import {
-  l1Entry, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, validateHost,
+  l1Entry, l1Offset, l2Entry, type Mapping, setL1Entry, setL2Data, setL2Raw, setL2Sub, setL2Zero, UNALLOCATED,
+  validateHost,
 } from './tables.js';
 import { blockStatusOf, infoOf } from './status.js';
 import { corrupt, Mutex } from './util.js';
 
 /** Shared core of an open qcow2 image; the ImageOps files operate on it. */
 
+/** The (de)compressors with zlib and zstd, imported when the first compressed cluster is met. */
+const compressors = (): Promise<typeof import('./compress.js')> => import('./compress.js');
 /** Most whole clusters one write allocates and writes in a single request. */
 const MAX_BATCH_CLUSTERS = 64;
-/** The mapping of a cluster without an L2 table (shared: mappings are read-only). */
-const UNALLOCATED: Mapping = { kind: 'unallocated' };
 export class Qcow2Core implements BlockDriver {
   readonly cs: number;
   readonly cb: number;
@@ -238,7 +239,7 @@ export class Qcow2Core implements BlockDriver {
   cachedMapping(ci: number): Mapping | undefined {
     const i = Math.floor(ci / this.l2e);
     if (i >= this.h.l1Size) return UNALLOCATED;
-    const { off } = l1Entry(this.l1, i);
+    const off = l1Offset(this.l1, i);
     if (off === 0) return UNALLOCATED;
     const table = this.l2cache.peek(off);
     return table === undefined ? undefined : l2Entry(table, ci % this.l2e, this.extL2, this.cb);
@@ -331,7 +332,7 @@ export class Qcow2Core implements BlockDriver {
     if (len > this.cs + 512) throw corrupt(`compressed cluster at host offset ${off} claims ${len} bytes, more than a cluster`, { offset: off });
     const src = new Uint8Array(len);
     await this.file.read(off, src);
-    const data = inflateCluster(src, this.cs, this.h.compressionType, off);
+    const data = (await compressors()).inflateCluster(src, this.cs, this.h.compressionType, off);
     this.lastInflated = { off, data };
     return data;
   }
@@ -383,7 +384,7 @@ export class Qcow2Core implements BlockDriver {
       const n = Math.min(this.cs - (pos % this.cs), buf.length - done);
       const l1i = Math.floor(ci / this.l2e);
       if (l1i >= this.h.l1Size) return undefined;
-      const { off } = l1Entry(this.l1, l1i);
+      const off = l1Offset(this.l1, l1i);
       const table = off === 0 ? undefined : this.l2cache.peek(off);
       if (!table) return undefined;
       const m = l2Entry(table, ci % this.l2e, this.extL2, this.cb);
@@ -409,23 +410,18 @@ export class Qcow2Core implements BlockDriver {
    * single cluster). Returns the bytes written: 0 when the first cluster is not unallocated.
    */
   private async writeNewClusters(ci: number, max: number, data: Uint8Array): Promise<number> {
+    // A run stays within one L2 table, which is allocated (when new) before the data clusters,
+    // as qemu does: a converted image gets qemu-img's layout.
+    const l1i = Math.floor(ci / this.l2e);
+    const limit = Math.min(max, (l1i + 1) * this.l2e - ci);
     let k = 0;
-    while (k < max && (this.cachedMapping(ci + k) ?? await this.mapping(ci + k)).kind === 'unallocated') k++;
+    while (k < limit && (this.cachedMapping(ci + k) ?? await this.mapping(ci + k)).kind === 'unallocated') k++;
     if (k < 2) return 0;
+    const l2 = await this.l2ForWrite(l1i);
     const host = await this.rc.alloc(k);
     await this.file.write(host, data.subarray(0, k * this.cs));
-    // One l2ForWrite per L2 table the run touches (after the first call the table is ours).
-    let l2: { off: number; table: Uint8Array } | undefined;
-    let l2Index = -1;
-    for (let j = 0; j < k; j++) {
-      const i = Math.floor((ci + j) / this.l2e);
-      if (l2 === undefined || i !== l2Index) {
-        l2 = await this.l2ForWrite(i);
-        l2Index = i;
-      }
-      setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
-      this.l2cache.markDirty(l2.off, l2.table);
-    }
+    for (let j = 0; j < k; j++) setL2Data(l2.table, (ci + j) % this.l2e, this.extL2, host + j * this.cs, true);
+    this.l2cache.markDirty(l2.off, l2.table);
     await this.maybeFlush();
     return k * this.cs;
   }
@@ -512,14 +508,17 @@ export class Qcow2Core implements BlockDriver {
     }
     const reuse = (m.kind === 'sub' || m.kind === 'zero') && m.copied && m.host !== 0;
     if (reuse) await this.checkDataTarget(m.host, ci);
+    // The L2 table first (allocated when new), then the data cluster, in qemu's order.
+    const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     const host = reuse ? m.host : await this.rc.alloc(1);
     // The rest of the cluster reads as zeroes (zero cluster, no backing data) and the new host
-    // cluster lies past the end of the file, where the file reads as zeroes too: write only the
-    // new bytes and extend the file over the cluster (qemu fallocates the zero part likewise).
+    // cluster lies past the end of the file: as qemu does, zero the cluster with
+    // fallocate(ZERO_RANGE), which also extends the file over it, and write only the new bytes
+    // (where ZERO_RANGE is unsupported, extending the file leaves the rest reading as zeroes).
     const zeroRest = m.kind === 'zero' || (m.kind === 'unallocated' && (!this.backing || ci * this.cs >= this.backingSize));
     if (!reuse && zeroRest && host >= this.file.size) {
+      if (!this.file.zeroRange(host, this.cs)) this.file.extendTo(host + this.cs);
       await this.file.write(host + inC, data);
-      this.file.extendTo(host + this.cs);
     } else {
       let full = data;
       if (data.length !== this.cs) {
@@ -529,7 +528,6 @@ export class Qcow2Core implements BlockDriver {
       }
       await this.file.write(host, full);
     }
-    const l2 = await this.l2ForWrite(Math.floor(ci / this.l2e));
     setL2Data(l2.table, ci % this.l2e, this.extL2, host, true);
     this.l2cache.markDirty(l2.off, l2.table);
     if (!reuse) this.releaseMapping(m);
@@ -586,7 +584,7 @@ export class Qcow2Core implements BlockDriver {
       full = new Uint8Array(this.cs);
       full.set(data);
     }
-    const packed = deflateCluster(full);
+    const packed = (await compressors()).deflateCluster(full);
     if (!packed) return this.write(offset, data);
     await this.mutex.run(async () => {
       await this.markDirtyBit();

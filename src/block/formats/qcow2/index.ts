@@ -6,7 +6,7 @@ import type { CreateOptions, ImageFormat, OpenOptions } from '../../format.js';
 import type { BlockDriver } from '../../driver.js';
 import type { BackingResolver } from './backing.js';
 import { planCreate, preallocate, writeSkeleton } from './create.js';
-import { QCOW_MAGIC } from './header.js';
+import { probeQcow2 } from './probe.js';
 import { Qcow2Driver } from './qcow2-driver.js';
 
 /** The driver class, for whole-image operations (check, snapshots, resize, ...). */
@@ -33,11 +33,7 @@ export const qcow2Format: ImageFormat & {
   open(path: string, options: OpenOptions, openBacking?: BackingResolver): Promise<BlockDriver>;
 } = {
   name: 'qcow2',
-  probe(head: Uint8Array): number {
-    if (head.length < 8) return 0;
-    const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    return dv.getUint32(0) === QCOW_MAGIC && dv.getUint32(4) >= 2 ? 100 : 0;
-  },
+  probe: probeQcow2,
   open(path: string, options: OpenOptions, openBacking?: BackingResolver): Promise<BlockDriver> {
     return Qcow2Driver.open(path, options, openBacking);
   },

@@ -1,16 +1,20 @@
 /**
  * Qcow2Driver: the public driver class (BlockDriver + ImageOps). It adds the open sequence
  * (backing chain, dirty-bit recovery, autoclear bits) to Qcow2Core and wires the whole-image
- * operations implemented in their own files.
+ * operations implemented in their own files. Those files are imported on first use: reads,
+ * writes and copies (a VM's disk, convert) do not need them, and each module loaded costs
+ * start-up time.
  */
 import type { OpenOptions } from '../../format.js';
 import type { CheckReport, ImageOps, SnapshotInfo } from '../../image-ops.js';
 import type { BackingResolver } from './backing.js';
 import { Qcow2Core } from './driver.js';
-import { checkImage } from './check.js';
 import { INCOMPAT_DIRTY } from './header.js';
-import { amendImage, resizeImage, setBackingFile } from './ops.js';
-import { applySnapshot, createSnapshot, deleteSnapshot, readSnapshotTable } from './snapshots.js';
+
+/** The whole-image operation modules, imported when first needed. */
+const checkOps = (): Promise<typeof import('./check.js')> => import('./check.js');
+const imageOps = (): Promise<typeof import('./ops.js')> => import('./ops.js');
+const snapshotOps = (): Promise<typeof import('./snapshots.js')> => import('./snapshots.js');
 
 /** An open qcow2 image; see the file comment. */
 export class Qcow2Driver extends Qcow2Core implements ImageOps {
@@ -60,45 +64,45 @@ export class Qcow2Driver extends Qcow2Core implements ImageOps {
   }
 
   /** See ImageOps.check. */
-  check(repair: 'none' | 'leaks' | 'all' = 'none'): Promise<CheckReport> {
-    return checkImage(this, repair);
+  async check(repair: 'none' | 'leaks' | 'all' = 'none'): Promise<CheckReport> {
+    return (await checkOps()).checkImage(this, repair);
   }
 
   /** See ImageOps.listSnapshots. */
   async listSnapshots(): Promise<readonly SnapshotInfo[]> {
-    return (await readSnapshotTable(this)).map((s) => s.info);
+    return (await (await snapshotOps()).readSnapshotTable(this)).map((s) => s.info);
   }
 
   /** See ImageOps.createSnapshot. */
-  createSnapshot(name: string): Promise<void> {
+  async createSnapshot(name: string): Promise<void> {
     this.assertWritable();
-    return createSnapshot(this, name);
+    return (await snapshotOps()).createSnapshot(this, name);
   }
 
   /** See ImageOps.applySnapshot. */
-  applySnapshot(nameOrId: string): Promise<void> {
+  async applySnapshot(nameOrId: string): Promise<void> {
     this.assertWritable();
-    return applySnapshot(this, nameOrId);
+    return (await snapshotOps()).applySnapshot(this, nameOrId);
   }
 
   /** See ImageOps.deleteSnapshot. */
-  deleteSnapshot(nameOrId: string): Promise<void> {
+  async deleteSnapshot(nameOrId: string): Promise<void> {
     this.assertWritable();
-    return deleteSnapshot(this, nameOrId);
+    return (await snapshotOps()).deleteSnapshot(this, nameOrId);
   }
 
   /** See ImageOps.resize. */
-  resize(newSize: number, allowShrink: boolean): Promise<void> {
-    return resizeImage(this, newSize, allowShrink);
+  async resize(newSize: number, allowShrink: boolean): Promise<void> {
+    return (await imageOps()).resizeImage(this, newSize, allowShrink);
   }
 
   /** See ImageOps.amend. */
-  amend(options: { readonly compat?: string; readonly lazyRefcounts?: boolean }): Promise<void> {
-    return amendImage(this, options);
+  async amend(options: { readonly compat?: string; readonly lazyRefcounts?: boolean }): Promise<void> {
+    return (await imageOps()).amendImage(this, options);
   }
 
   /** See ImageOps.setBacking. */
-  setBacking(file: string | undefined, format: string | undefined): Promise<void> {
-    return setBackingFile(this, file, format);
+  async setBacking(file: string | undefined, format: string | undefined): Promise<void> {
+    return (await imageOps()).setBackingFile(this, file, format);
   }
 }

@@ -13,7 +13,7 @@
  */
 import { TableCache } from './cache.js';
 import type { HostFile } from '../../host-file.js';
-import { corrupt, entryOffset, setU64 } from './util.js';
+import { be32, corrupt, entryOffset, setBe32, setBe64 } from './util.js';
 
 /** Callback used when the refcount table moved (the header must be rewritten and synced). */
 export type ReftableMoved = (offset: number, clusters: number) => Promise<void>;
@@ -64,9 +64,8 @@ export class Refcounts {
   /** Offset of refcount block `t` (0 = none), validated. */
   blockOffset(t: number): number {
     if (t >= this.tableEntries) return 0;
-    const dv = new DataView(this.table.buffer, this.table.byteOffset);
-    const hi = dv.getUint32(t * 8);
-    const lo = dv.getUint32(t * 8 + 4);
+    const hi = be32(this.table, t * 8);
+    const lo = be32(this.table, t * 8 + 4);
     if (hi > 0x00ffffff) throw corrupt(`refcount table entry ${t} has an offset beyond 2^56; the image is damaged (try qemu-img check -r all)`, { index: t });
     const off = entryOffset(hi, lo);
     if (off !== 0 && off % this.cs !== 0) {
@@ -98,11 +97,10 @@ export class Refcounts {
       }
       case 3: return data[i] ?? 0;
       case 4: return ((data[2 * i] ?? 0) << 8) | (data[2 * i + 1] ?? 0);
-      case 5: return new DataView(data.buffer, data.byteOffset).getUint32(4 * i);
+      case 5: return be32(data, 4 * i);
       default: {
-        const dv = new DataView(data.buffer, data.byteOffset);
-        const hi = dv.getUint32(8 * i);
-        const lo = dv.getUint32(8 * i + 4);
+        const hi = be32(data, 8 * i);
+        const lo = be32(data, 8 * i + 4);
         return hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 0x1_0000_0000 + lo;
       }
     }
@@ -120,8 +118,8 @@ export class Refcounts {
       }
       case 3: data[i] = v; return;
       case 4: data[2 * i] = v >> 8; data[2 * i + 1] = v & 0xff; return;
-      case 5: new DataView(data.buffer, data.byteOffset).setUint32(4 * i, v); return;
-      default: setU64(new DataView(data.buffer, data.byteOffset), 8 * i, v);
+      case 5: setBe32(data, 4 * i, v); return;
+      default: setBe64(data, 8 * i, v);
     }
   }
 
@@ -149,16 +147,33 @@ export class Refcounts {
     if (v < 0 || v > this.maxRefcount) {
       throw corrupt(`refcount overflow: cluster ${c} would get refcount ${v} (limit ${this.maxRefcount} with ${this.bits}-bit refcounts)`, { cluster: c });
     }
+    if (this.setCached(c, v)) return;
     const t = Math.floor(c / this.perBlock);
-    const off = this.blockOffset(t);
-    const cached = off === 0 ? undefined : this.blocks.peek(off);
-    let b = cached !== undefined ? { off, data: cached } : await this.block(t);
+    let b = await this.block(t);
     if (!b) {
       if (v === 0) return;
       b = await this.createBlock(t);
     }
-    this.setEntry(b.data, c % this.perBlock, v);
-    this.blocks.markDirty(b.off, b.data);
+    this.store(b.off, b.data, c, v);
+  }
+
+  /**
+   * set() when cluster `c`'s refcount block is cached and `v` is in range: done synchronously
+   * (no promise per cluster in allocation loops); false when set() must take its slow path.
+   */
+  private setCached(c: number, v: number): boolean {
+    if (v < 0 || v > this.maxRefcount) return false;
+    const off = this.blockOffset(Math.floor(c / this.perBlock));
+    const data = off === 0 ? undefined : this.blocks.peek(off);
+    if (data === undefined) return false;
+    this.store(off, data, c, v);
+    return true;
+  }
+
+  /** Writes cluster `c`'s refcount into its block (`data` at `off`) and updates the bookkeeping. */
+  private store(off: number, data: Uint8Array, c: number, v: number): void {
+    this.setEntry(data, c % this.perBlock, v);
+    this.blocks.markDirty(off, data);
     if (v > 0 && c + 1 > this.endCluster) this.endCluster = c + 1;
     if (v === 0) {
       if (c < this.freeHint) this.freeHint = c;
@@ -203,7 +218,7 @@ export class Refcounts {
     const data = new Uint8Array(this.cs);
     const off = c * this.cs;
     this.blocks.put(off, data, true);
-    setU64(new DataView(this.table.buffer, this.table.byteOffset), t * 8, off);
+    setBe64(this.table, t * 8, off);
     this.tableDirty = true;
     this.tableVersion++;
     if (Math.floor(c / this.perBlock) === t) {
@@ -236,7 +251,7 @@ export class Refcounts {
     }
     this.reserved.push([start, n]);
     try {
-      for (let i = 0; i < n; i++) await this.set(start + i, 1);
+      for (let i = 0; i < n; i++) if (!this.setCached(start + i, 1)) await this.set(start + i, 1);
     } finally {
       this.reserved.pop();
     }

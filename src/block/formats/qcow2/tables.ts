@@ -5,8 +5,8 @@
  * bits and against the file size by the callers (`validateHost`) before any read; a compressed
  * descriptor is bounded by compress.ts.
  */
-import { decodeCompressed, type CompressedRange } from './compress.js';
-import { corrupt, entryOffset, setU64 } from './util.js';
+import { decodeCompressed, type CompressedRange } from './compressed-entry.js';
+import { be32, corrupt, entryOffset, setBe32, setBe64, setU64 } from './util.js';
 
 /** COPIED flag (bit 63) in the high word: refcount is exactly 1, writable in place. */
 export const FLAG_COPIED = 0x80000000;
@@ -22,47 +22,51 @@ export type Mapping =
   /** Extended L2: per-subcluster allocated/zero bitmaps (32 subclusters). */
   | { readonly kind: 'sub'; readonly host: number; readonly copied: boolean; readonly alloc: number; readonly zero: number };
 
+/** The mapping of an unallocated cluster (shared: mappings are read-only). */
+export const UNALLOCATED: Mapping = { kind: 'unallocated' };
+
 /** Decodes L1 entry `i`: the L2 table offset (0 = none) and its COPIED flag. */
 export function l1Entry(l1: Uint8Array, i: number): { off: number; copied: boolean } {
-  const dv = new DataView(l1.buffer, l1.byteOffset);
-  const hi = dv.getUint32(i * 8);
-  const lo = dv.getUint32(i * 8 + 4);
-  return { off: entryOffset(hi, lo), copied: (hi & FLAG_COPIED) !== 0 };
+  const hi = be32(l1, i * 8);
+  return { off: entryOffset(hi, be32(l1, i * 8 + 4)), copied: (hi & FLAG_COPIED) !== 0 };
+}
+
+/** The L2 table offset of L1 entry `i` (0 = none): l1Entry's `off` without building an object. */
+export function l1Offset(l1: Uint8Array, i: number): number {
+  return entryOffset(be32(l1, i * 8), be32(l1, i * 8 + 4));
 }
 
 /** Writes L1 entry `i`. */
 export function setL1Entry(l1: Uint8Array, i: number, off: number, copied: boolean): void {
-  setU64(new DataView(l1.buffer, l1.byteOffset), i * 8, off, off !== 0 && copied ? FLAG_COPIED : 0);
+  setBe64(l1, i * 8, off, off !== 0 && copied ? FLAG_COPIED : 0);
 }
 
 /** Decodes L2 entry `i` of `table`; `extL2` selects 16-byte entries, `v3` allows the zero flag. */
 export function l2Entry(table: Uint8Array, i: number, extL2: boolean, clusterBits: number): Mapping {
-  const dv = new DataView(table.buffer, table.byteOffset);
   const base = i * (extL2 ? 16 : 8);
-  const hi = dv.getUint32(base);
-  const lo = dv.getUint32(base + 4);
+  const hi = be32(table, base);
+  const lo = be32(table, base + 4);
   const copied = (hi & FLAG_COPIED) !== 0;
   if (hi & FLAG_COMPRESSED) return { kind: 'compressed', range: decodeCompressed(hi, lo, clusterBits) };
   const host = entryOffset(hi, lo);
   if (extL2) {
-    const zero = dv.getUint32(base + 8);
-    const alloc = dv.getUint32(base + 12);
-    if (alloc === 0 && zero === 0 && host === 0) return { kind: 'unallocated' };
+    const zero = be32(table, base + 8);
+    const alloc = be32(table, base + 12);
+    if (alloc === 0 && zero === 0 && host === 0) return UNALLOCATED;
     return { kind: 'sub', host, copied, alloc, zero };
   }
   if (lo & 1) return { kind: 'zero', host, copied };
-  if (host === 0) return { kind: 'unallocated' };
+  if (host === 0) return UNALLOCATED;
   return { kind: 'data', host, copied };
 }
 
 /** Writes L2 entry `i` as a plain data mapping (all subclusters allocated when extended). */
 export function setL2Data(table: Uint8Array, i: number, extL2: boolean, host: number, copied: boolean): void {
-  const dv = new DataView(table.buffer, table.byteOffset);
   const base = i * (extL2 ? 16 : 8);
-  setU64(dv, base, host, copied ? FLAG_COPIED : 0);
+  setBe64(table, base, host, copied ? FLAG_COPIED : 0);
   if (extL2) {
-    dv.setUint32(base + 8, 0);
-    dv.setUint32(base + 12, 0xffffffff);
+    setBe32(table, base + 8, 0);
+    setBe32(table, base + 12, 0xffffffff);
   }
 }
 

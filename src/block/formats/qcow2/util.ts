@@ -41,6 +41,28 @@ export function entryOffset(hi: number, lo: number): number {
   return (hi & 0x00ffffff) * 0x1_0000_0000 + ((lo & ~0x1ff) >>> 0);
 }
 
+/**
+ * Big-endian u32 at `off` of `b`. The per-cluster table accessors use this and setBe32 rather
+ * than a DataView: constructing one per call is a runtime call that shows in copy profiles.
+ */
+export function be32(b: Uint8Array, off: number): number {
+  return ((b[off] as number) * 0x100_0000) + (((b[off + 1] as number) << 16) | ((b[off + 2] as number) << 8) | (b[off + 3] as number));
+}
+
+/** Writes `v` (0 .. 2^32-1) as a big-endian u32 at `off` of `b`. */
+export function setBe32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v >>> 24;
+  b[off + 1] = v >>> 16;
+  b[off + 2] = v >>> 8;
+  b[off + 3] = v;
+}
+
+/** Writes `value` (< 2^56) big-endian at `off` of `b`, OR-ing `flagsHi` into the high word. */
+export function setBe64(b: Uint8Array, off: number, value: number, flagsHi = 0): void {
+  setBe32(b, off, (Math.floor(value / 0x1_0000_0000) | flagsHi) >>> 0);
+  setBe32(b, off + 4, value >>> 0);
+}
+
 /** Splits a number offset (< 2^56) into (hi, lo) u32 halves for writing big-endian. */
 export function setU64(dv: DataView, off: number, value: number, flagsHi = 0): void {
   const hi = Math.floor(value / 0x1_0000_0000);
