@@ -61,6 +61,9 @@ export const DIRECT_BOOT_TABLES_ADDR = DIRECT_BOOT_RSDP_ADDR + ACPI_TABLES_ALIGN
 /** End of the room for the tables (the MP configuration table starts at 0xF0000). */
 export const DIRECT_BOOT_TABLES_END = 0xf_0000;
 
+/** The range a direct boot with ACPI reserves in e820 for the tables (the E-segment). */
+export const DIRECT_BOOT_ACPI_RESERVED = { addr: DIRECT_BOOT_RSDP_ADDR, size: DIRECT_BOOT_TABLES_END - DIRECT_BOOT_RSDP_ADDR } as const;
+
 /** Writes relocated tables into guest RAM for a direct kernel boot; returns the reserved range. */
 export function installDirectBootAcpi(mem: GuestMemory, set: AcpiTableSet): { addr: number; size: number; rsdp: number } {
   if (DIRECT_BOOT_TABLES_ADDR + set.tables.length > DIRECT_BOOT_TABLES_END) {
@@ -69,5 +72,5 @@ export function installDirectBootAcpi(mem: GuestMemory, set: AcpiTableSet): { ad
   const linked = linkAcpiTables(set, { [ACPI_TABLES_FILE]: DIRECT_BOOT_TABLES_ADDR, [ACPI_RSDP_FILE]: DIRECT_BOOT_RSDP_ADDR });
   mem.write(DIRECT_BOOT_RSDP_ADDR, linked[ACPI_RSDP_FILE]);
   mem.write(DIRECT_BOOT_TABLES_ADDR, linked[ACPI_TABLES_FILE]);
-  return { addr: DIRECT_BOOT_RSDP_ADDR, size: DIRECT_BOOT_TABLES_END - DIRECT_BOOT_RSDP_ADDR, rsdp: DIRECT_BOOT_RSDP_ADDR };
+  return { ...DIRECT_BOOT_ACPI_RESERVED, rsdp: DIRECT_BOOT_RSDP_ADDR };
 }

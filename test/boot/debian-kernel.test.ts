@@ -8,6 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadKernel } from '../../src/boot/direct-boot.js';
+import { pcAcpiTables } from '../../src/acpi/pc-acpi.js';
+import { parseRunArgs } from '../../src/cli/options.js';
+import type { MachineConfig } from '../../src/cli/config.js';
 import { GuestMemory } from '../../src/memory/guest-memory.js';
 import { pcRamRegions } from '../../src/memory/layout.js';
 import { isNestedPvmHost } from '../../src/accel/kvm/cpuid.js';
@@ -22,11 +25,17 @@ const MEM = 512 * 2 ** 20;
 const CMDLINE = 'earlyprintk=serial console=ttyS0 tkvm-boot-test=1';
 const skip = kvmUnusableReason() ?? (existsSync(KERNEL) && existsSync(INITRD) ? undefined : 'Debian kernel or initrd not in .cache/assets (scripts/fetch-test-assets.sh could not fetch them)');
 
+/** The machine configuration of a command line (for the tables tkvm builds from it). */
+function parseArgs(argv: string[]): MachineConfig {
+  return (parseRunArgs(argv) as { config: MachineConfig }).config;
+}
+
 describe("Debian's cloud kernel boots directly under tkvm", { skip }, () => {
   it(isNestedPvmHost() ? 'prints its banner, our command line and our e820 map (early boot: nested KVM)' : 'reaches the busybox shell, runs a command and reboots', async () => {
     // What tkvm gives the kernel: the same pure loader on the same layout.
     const regions = pcRamRegions(MEM);
-    const expected = loadKernel(GuestMemory.allocate(regions), { kernelPath: KERNEL, initrdPath: INITRD, cmdline: CMDLINE, ramRegions: regions, cpus: 1 });
+    const acpi = pcAcpiTables(parseArgs(['-m', '512', '-nographic']), false);
+    const expected = loadKernel(GuestMemory.allocate(regions), { kernelPath: KERNEL, initrdPath: INITRD, cmdline: CMDLINE, ramRegions: regions, cpus: 1, acpi });
     const full = !isNestedPvmHost();
     let sentCommand = false;
     const r = await runProcess(TKVM, ['-m', '512', '-nographic', '-no-reboot', '-kernel', KERNEL, '-initrd', INITRD, '-append', CMDLINE], {
