@@ -1,7 +1,8 @@
 /*
  * A tiny hand-made BIOS for the ACPI power-management checks (GNU as, built at test time): it
- * looks for the PIIX4 PM function at PCI 00:01.3, programs its PM I/O base to 0x600 and turns the
- * decode on (PMBA 0x40, PMIOSE 0x80, as SeaBIOS does), reads the PM timer until it has advanced by
+ * looks for the PIIX4 PM function at PCI 00:01.3, prints its power-on config space ("cfg OO:
+ * DDDDDDDD" per dword), programs its PM I/O base to 0x600 and turns the decode on (PMBA 0x40,
+ * PMIOSE 0x80, as SeaBIOS does), reads the PM timer until it has advanced by
  * 1 ms, enables ACPI mode through SMI_CMD 0xb2 and checks SCI_EN, then writes SLP_TYP=S5 (0) with
  * SLP_EN to PM1a_CNT: the machine must power off (exit status 0) within a second. Without the
  * function (-no-acpi) it says so and exits through isa-debug-exit with 0x10 (status 33); any
@@ -24,6 +25,25 @@ _start:
 	jne no_pm
 	mov $msg_found, %si
 	call puts
+
+	xor %edi, %edi          /* dump the power-on config space: "cfg OO: DDDDDDDD" per dword */
+4:	mov $msg_cfg, %si
+	call puts
+	mov %edi, %eax
+	mov $2, %cx
+	call puthex
+	mov $msg_colon, %si
+	call puts
+	mov $0x80000b00, %eax
+	or %edi, %eax
+	call pci_read
+	mov $8, %cx
+	call puthex
+	mov $msg_nl, %si
+	call puts
+	add $4, %edi
+	cmp $0x100, %edi
+	jb 4b
 
 	mov $0x80000b40, %eax   /* PMBA = 0x600 | I/O space */
 	mov $0x601, %ebx
@@ -102,6 +122,34 @@ pci_write:
 	out %eax, %dx
 	ret
 
+/* Writes the low %cx hex digits of %eax to COM1, most significant first. */
+puthex:
+	mov %eax, %ebx
+	mov %cx, %bp
+	shl $2, %cx
+	mov $32, %ax
+	sub %cx, %ax
+	mov %al, %cl
+	shl %cl, %ebx           /* the first digit to print is now in bits 31:28 */
+5:	rol $4, %ebx
+	mov %bl, %al
+	and $0xf, %al
+	add $'0', %al
+	cmp $'9', %al
+	jbe 6f
+	add $('a' - '9' - 1), %al
+6:	mov %al, %ah
+	mov $0x3fd, %dx
+7:	in %dx, %al
+	test $0x20, %al
+	jz 7b
+	mov $0x3f8, %dx
+	mov %ah, %al
+	out %al, %dx
+	dec %bp
+	jnz 5b
+	ret
+
 /* Writes the NUL-terminated string at %cs:%si to COM1. */
 puts:
 	movb %cs:(%si), %al
@@ -125,6 +173,9 @@ msg_sci:    .asciz "acpi: sci_en set by acpi_enable\n"
 msg_alive:  .asciz "acpi: still running after s5\n"
 msg_fail:   .asciz "acpi: FAIL\n"
 msg_none:   .asciz "acpi: no pm function\n"
+msg_cfg:    .asciz "cfg "
+msg_colon:  .asciz ": "
+msg_nl:     .asciz "\n"
 
 	.org 0xfff0
 reset_vector:

@@ -30,19 +30,44 @@ const args = ['-nographic', '-bios', bios, '-device', 'isa-debug-exit', '-m', '6
 const POWER_OFF_LINES = ['acpi: piix4 pm 8086:7113 at 00:01.3', 'acpi: pm timer advances', 'acpi: sci_en set by acpi_enable'];
 const qemuSkip = findProgram('qemu-system-x86_64') === undefined ? 'qemu-system-x86_64 is not installed' : false;
 
+/** The guest's lines apart from its config-space dump, and the dump by offset. */
+function split(stdout: string): { lines: string[]; config: Map<number, string> } {
+  const all = outputLines(stdout);
+  const config = new Map(all.filter((l) => l.startsWith('cfg ')).map((l) => [parseInt(l.slice(4, 6), 16), l.slice(8)] as const));
+  return { lines: all.filter((l) => !l.startsWith('cfg ')), config };
+}
+
+/**
+ * QEMU's pc with the same devices as tkvm's: COM1 only (-nodefaults: no parallel port, whose
+ * presence shows in DEVRESB) and no SMM (smm=off: QEMU then presets APMC_EN, as tkvm always does).
+ */
+const qemuArgs = ['-accel', 'tcg', '-machine', 'pc,smm=off', '-nodefaults', '-serial', 'stdio', '-display', 'none', '-bios', bios, '-device', 'isa-debug-exit', '-m', '64'];
+/** Config dwords where tkvm differs from QEMU on purpose: SMBBA (0x90) and SMBHSTCFG (0xd2): no SMBus controller. */
+const NO_SMBUS = new Set([0x90, 0xd0]);
+let qemuConfig: Map<number, string> | undefined;
+
 test('QEMU TCG (the reference): the PM timer advances and S5 powers off with status 0', { skip: qemuSkip }, async () => {
-  const r = await runProcess('qemu-system-x86_64', ['-accel', 'tcg', ...args], { killAfterMs: HANG_GUARD_MS });
-  assert.deepEqual(outputLines(r.stdout), POWER_OFF_LINES, r.stderr);
+  const r = await runProcess('qemu-system-x86_64', qemuArgs, { killAfterMs: HANG_GUARD_MS });
+  const out = split(r.stdout);
+  assert.deepEqual(out.lines, POWER_OFF_LINES, r.stderr);
+  assert.equal(out.config.size, 64);
   assert.equal(r.status, 0);
-  const none = await runProcess('qemu-system-x86_64', ['-accel', 'tcg', '-no-acpi', ...args], { killAfterMs: HANG_GUARD_MS });
+  qemuConfig = out.config;
+  const none = await runProcess('qemu-system-x86_64', ['-no-acpi', ...qemuArgs], { killAfterMs: HANG_GUARD_MS });
   assert.deepEqual(outputLines(none.stdout), ['acpi: no pm function']);
   assert.equal(none.status, 33);
 });
 
-test('tkvm -accel emu: the PM function at 00:01.3, the PM timer advances, S5 powers off with status 0', async () => {
+test('tkvm -accel emu: the PM function at 00:01.3 (config space as QEMU\'s but the SMBus registers), the PM timer advances, S5 powers off with status 0', async () => {
   const r = await runProcess(TKVM, ['-accel', 'emu', ...args], { killAfterMs: HANG_GUARD_MS });
-  assert.deepEqual(outputLines(r.stdout), POWER_OFF_LINES, r.stderr);
+  const out = split(r.stdout);
+  assert.deepEqual(out.lines, POWER_OFF_LINES, r.stderr);
   assert.equal(r.status, 0, r.stderr);
+  assert.equal(out.config.get(0x00), '71138086');
+  assert.equal(out.config.get(0x58), '02000000', 'APMC_EN preset: SeaBIOS skips SMM set-up');
+  if (qemuConfig !== undefined) {
+    for (const [off, value] of qemuConfig) if (!NO_SMBUS.has(off)) assert.equal(out.config.get(off), value, `config dword 0x${off.toString(16)}`);
+  }
 });
 
 test('tkvm -no-acpi and -machine acpi=off: no PM function, as QEMU', async () => {
