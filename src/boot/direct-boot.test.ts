@@ -63,6 +63,13 @@ test('with ACPI tables: RSDP at 0xE0000, the E- and F-segments reserved in e820;
   assert.equal(p.acpiRsdp, undefined);
   assert.equal(new TextDecoder().decode(plain.read(0xe_0000, 8)), '\0'.repeat(8));
   assert.equal(formatE820(p.e820)[2], 'BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved');
+  // PVH: hvm_start_info.rsdp_paddr (offset 0x20) names the RSDP, as QEMU's pvh.bin sets it.
+  const kernel = makeElf({ segments: [{ paddr: 2 * MiB, data: new Uint8Array(64) }], notes: [pvhNote(2 * MiB)] });
+  const pvh = GuestMemory.allocate(ram);
+  loadKernel(pvh, { kernel, ramRegions: ram, cpus: 1, acpi });
+  assert.equal(pvh.readU64(0x6000 + 0x20), 0xe_0000n);
+  loadKernel(plain, { kernel, ramRegions: ram, cpus: 1 });
+  assert.equal(plain.readU64(0x6000 + 0x20), 0n);
 });
 
 test('neither bzImage nor ELF, missing files, bad -smp: typed errors', () => {

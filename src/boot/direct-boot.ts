@@ -94,7 +94,7 @@ export function loadKernel(mem: GuestMemory, o: DirectBootOptions): DirectBoot {
   const tables = { mpTable, ...(acpi === undefined ? {} : { acpiRsdp: acpi.rsdp }) };
   if (isElf(kernel)) {
     if (o.entry === 'long') throw new BootError('unsupported', 'a PVH ELF kernel starts in 32-bit mode only', {});
-    const r = loadPvh(mem, input);
+    const r = loadPvh(mem, { ...input, rsdp: acpi?.rsdp });
     const loaded = [...r.segments.map((s) => ({ what: 'kernel' as const, ...s })), ...initrdRange(r.initrd)];
     return { kind: 'pvh', cpu: r.cpu, e820, ...tables, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
   }
