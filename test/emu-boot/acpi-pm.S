@@ -13,9 +13,7 @@
 	.globl _start
 _start:
 	cli
-	cld
-	xor %ax, %ax
-	mov %ax, %ds
+	xor %ax, %ax            /* a stack in low RAM; data is read through %cs */
 	mov %ax, %ss
 	mov $0x7000, %sp
 
@@ -138,14 +136,7 @@ puthex:
 	cmp $'9', %al
 	jbe 6f
 	add $('a' - '9' - 1), %al
-6:	mov %al, %ah
-	mov $0x3fd, %dx
-7:	in %dx, %al
-	test $0x20, %al
-	jz 7b
-	mov $0x3f8, %dx
-	mov %ah, %al
-	out %al, %dx
+6:	call putc
 	dec %bp
 	jnz 5b
 	ret
@@ -154,18 +145,25 @@ puthex:
 puts:
 	movb %cs:(%si), %al
 	inc %si
-	test %al, %al
+	or %al, %al
 	jz 2f
-	mov %al, %ah
-	mov $0x3fd, %dx
-1:	in %dx, %al
-	test $0x20, %al
-	jz 1b
-	mov $0x3f8, %dx
-	mov %ah, %al
-	out %al, %dx
+	call putc
 	jmp puts
 2:	ret
+
+/* Writes %al to COM1 once its transmitter holding register is empty (LSR bit 5); keeps %dx. */
+putc:
+	push %dx
+	push %ax
+	mov $0x3fd, %dx
+1:	in %dx, %al
+	and $0x20, %al
+	jz 1b
+	pop %ax
+	mov $0x3f8, %dx
+	out %al, %dx
+	pop %dx
+	ret
 
 msg_found:  .asciz "acpi: piix4 pm 8086:7113 at 00:01.3\n"
 msg_timer:  .asciz "acpi: pm timer advances\n"
