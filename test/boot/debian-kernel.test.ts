@@ -55,6 +55,14 @@ describe("Debian's cloud kernel boots directly under tkvm", { skip }, () => {
     const report = checkLinuxLog(r.stdout, { cmdline: CMDLINE, e820: expected.e820, initrd: expected.initrd, initMarker: full });
     assert.deepEqual(report.problems, [], `${report.problems.join('\n')}\n--- serial ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr}`);
     assert.equal(report.version, readFileSync(join(ASSETS, 'vmlinuz.version'), 'utf8').trim().replace(/^linux-image-/, ''));
+    // ACPI (on unless -no-acpi): Linux finds tkvm's tables where it searches and takes the PM
+    // timer, the IOAPIC and the interrupt overrides from them, with no checksum or table warnings.
+    assert.match(r.stdout, /ACPI: RSDP 0x00000000000E0000 000014 \(v00 BOCHS \)/);
+    for (const sig of ['RSDT', 'FACP', 'DSDT', 'APIC']) assert.match(r.stdout, new RegExp(`ACPI: ${sig} 0x00000000000E0[0-9A-F]{3} `), sig);
+    assert.match(r.stdout, /ACPI: PM-Timer IO Port: 0x608/);
+    assert.match(r.stdout, /ACPI: INT_SRC_OVR \(bus 0 bus_irq 9 global_irq 9 high level\)/);
+    assert.match(r.stdout, /ACPI: Using ACPI \(MADT\) for SMP configuration information/);
+    assert.doesNotMatch(r.stdout, /ACPI( BIOS)? (Warning|Error)|ACPI.*(Incorrect checksum|invalid)/i);
     if (full) {
       assert.match(r.stdout, /tkvm-says-42/);
       assert.equal(r.status, 0);
