@@ -114,7 +114,9 @@ export class AcpiPmRegisters implements BusDevice {
   }
 
   read(offset: number, data: Uint8Array): void {
-    for (let i = 0; i < data.length; i++) data[i] = this.readByte(offset + i);
+    // One clock reading per access: a dword read of PM_TMR must not tear across a carry.
+    const now = this.o.clock();
+    for (let i = 0; i < data.length; i++) data[i] = this.readByte(offset + i, now);
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -139,17 +141,17 @@ export class AcpiPmRegisters implements BusDevice {
     if (stsClear !== 0 || enBytes !== undefined) this.o.onSciChange();
   }
 
-  private readByte(reg: number): number {
-    if (reg < 2) return (this.status() >> (8 * reg)) & 0xff;
+  private readByte(reg: number, now: number): number {
+    if (reg < 2) return (this.status(now) >> (8 * reg)) & 0xff;
     if (reg < 4) return (this.en >> (8 * (reg - 2))) & 0xff;
     if (reg < 6) return (this.cnt >> (8 * (reg - 4))) & 0xff;
-    if (reg >= PM_REG.PM_TMR && reg < PM_REG.PM_TMR + PM_TMR_LEN) return Math.floor(this.pmTimer.value() / 2 ** (8 * (reg - PM_REG.PM_TMR))) & 0xff;
+    if (reg >= PM_REG.PM_TMR && reg < PM_REG.PM_TMR + PM_TMR_LEN) return Math.floor(this.pmTimer.value(now) / 2 ** (8 * (reg - PM_REG.PM_TMR))) & 0xff;
     return 0xff;
   }
 
   /** PM1_STS with TMR_STS worked out from the clock. */
-  private status(): number {
-    const tmr = this.pmTimer.overflows() > this.overflowsSeen ? PM1_EVT.TMR : 0;
+  private status(now: number = this.o.clock()): number {
+    const tmr = this.pmTimer.overflows(now) > this.overflowsSeen ? PM1_EVT.TMR : 0;
     return (this.sts | tmr) & STS_IMPLEMENTED;
   }
 

@@ -105,6 +105,25 @@ test('PM timer: 24 bits at 3.579545 MHz from the machine clock, read as a dword 
   assert.equal(pmTicksIn(nsForPmTicks(123_456_789_012)), 123_456_789_012);
 });
 
+test('a dword read of PM_TMR takes one sample: it never tears across a carry into the next byte', () => {
+  const pio = new PioBus();
+  let now = 0;
+  const clock = (): number => {
+    now += 50; // every look at the clock moves time on: a torn read would mix samples
+    return now;
+  };
+  const pm = new Piix4Pm({ pio, sci: new RecordingIrqLine(), clock, timer: new RecordingTimer(), onPowerOff: () => undefined });
+  pm.enablePmIo();
+  let last = -1;
+  for (let i = 0; i < 20000; i++) {
+    const d = new Uint8Array(4);
+    pio.read(0x608, d);
+    const v = d[0]! | (d[1]! << 8) | (d[2]! << 16);
+    assert.ok(v >= last, `PM timer went back from 0x${last.toString(16)} to 0x${v.toString(16)}`);
+    last = v;
+  }
+});
+
 test('TMR_STS: set when bit 23 flips, cleared by writing 1; with TMR_EN it raises the SCI', () => {
   const m = machine();
   m.firmwareSetup();
