@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # grub-rescue-pc (its CD and hard-disk images) gives the real boot media of the PC machine
 # tests; vncsnapshot and TigerVNC's vncviewer (on xvfb, read
 # back with xwd from x11-apps, driven by xdotool) are the real VNC clients the VNC tests use;
-# djpeg (libjpeg-turbo-progs) decodes their JPEGs.
+# djpeg (libjpeg-turbo-progs) decodes their JPEGs; acpica-tools' iasl disassembles the ACPI
+# tables tkvm builds, as a check independent of tkvm's own parser.
 PACKAGES=(gcc binutils make qemu-utils qemu-system-x86 seabios xorriso zstd util-linux
-  grub-rescue-pc
+  grub-rescue-pc acpica-tools
   vncsnapshot libjpeg-turbo-progs tigervnc-viewer xvfb x11-apps xdotool)
 missing=()
 for p in "${PACKAGES[@]}"; do

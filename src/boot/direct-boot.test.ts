@@ -9,6 +9,8 @@ import { makeBzImage, makeElf, pvhNote } from '../../test/boot/fixtures.js';
 import { BootError } from './boot-error.js';
 import { loadKernel } from './direct-boot.js';
 import { formatE820 } from './e820.js';
+import { parseAcpi } from '../acpi/acpi-parse.test-util.js';
+import { buildAcpiTables } from '../acpi/table-set.js';
 
 const MiB = 0x10_0000;
 const ram = pcRamRegions(64 * MiB);
@@ -44,6 +46,30 @@ test('PVH ELF from bytes: 32-bit entry with EBX = start info', () => {
   assert.equal(mem.readU32(0x6000), 0x336ec578);
   assert.equal(b.e820.length, 5);
   assert.deepEqual(b.loaded, [{ what: 'kernel', addr: 2 * MiB, size: 64 }]);
+});
+
+test('with ACPI tables: RSDP at 0xE0000, the E- and F-segments reserved in e820; without: no RSDP', () => {
+  const acpi = buildAcpiTables({
+    hardware: { sciIrq: 9, smiCommandPort: 0xb2, acpiEnable: 0xf1, acpiDisable: 0xf0, pm1aEvent: { port: 0x600, length: 4 }, pm1aControl: { port: 0x604, length: 2 }, pmTimer: { port: 0x608, length: 4 }, gpe0: { port: 0xafe0, length: 4 } },
+    dsdt: { cpus: 2, lowRamEnd: 64 * MiB, highRamBytes: 0, serialPorts: [], gpe0: { port: 0xafe0, length: 4 }, s5SlpTyp: 0 },
+  });
+  const mem = GuestMemory.allocate(ram);
+  const b = loadKernel(mem, { kernel: makeBzImage(), ramRegions: ram, cpus: 2, acpi });
+  assert.equal(b.acpiRsdp, 0xe_0000);
+  parseAcpi((a, n) => mem.read(a, n), 0xe_0000);
+  assert.equal(formatE820(b.e820)[2], 'BIOS-e820: [mem 0x00000000000e0000-0x00000000000fffff] reserved');
+  const plain = GuestMemory.allocate(ram);
+  const p = loadKernel(plain, { kernel: makeBzImage(), ramRegions: ram, cpus: 2 });
+  assert.equal(p.acpiRsdp, undefined);
+  assert.equal(new TextDecoder().decode(plain.read(0xe_0000, 8)), '\0'.repeat(8));
+  assert.equal(formatE820(p.e820)[2], 'BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved');
+  // PVH: hvm_start_info.rsdp_paddr (offset 0x20) names the RSDP, as QEMU's pvh.bin sets it.
+  const kernel = makeElf({ segments: [{ paddr: 2 * MiB, data: new Uint8Array(64) }], notes: [pvhNote(2 * MiB)] });
+  const pvh = GuestMemory.allocate(ram);
+  loadKernel(pvh, { kernel, ramRegions: ram, cpus: 1, acpi });
+  assert.equal(pvh.readU64(0x6000 + 0x20), 0xe_0000n);
+  loadKernel(plain, { kernel, ramRegions: ram, cpus: 1 });
+  assert.equal(plain.readU64(0x6000 + 0x20), 0n);
 });
 
 test('neither bzImage nor ELF, missing files, bad -smp: typed errors', () => {

@@ -10,7 +10,9 @@ import type { BootCpuState } from './cpu-state.js';
 import { BootError } from './boot-error.js';
 import { loadBzImage } from './bzimage.js';
 import type { EntryMode } from './cpu-setup.js';
-import { buildE820, type E820Entry, type E820Options } from './e820.js';
+import { installDirectBootAcpi } from '../acpi/pc-acpi.js';
+import type { AcpiTableSet } from '../acpi/table-set.js';
+import { QEMU_KVM_RESERVED, buildE820, type E820Entry, type E820Options } from './e820.js';
 import { isElf } from './elf.js';
 import { writeMpTable, type MpTableInfo } from './mptable.js';
 import { loadPvh } from './pvh.js';
@@ -36,6 +38,11 @@ export interface DirectBootOptions {
   readonly e820?: E820Options;
   /** bzImage only: force the 32-bit entry ('protected') instead of the 64-bit one. */
   readonly entry?: EntryMode;
+  /**
+   * ACPI tables to place in the BIOS E-segment (RSDP at 0xE0000, where Linux searches), reserved
+   * in e820 together with the F-segment; absent with -no-acpi.
+   */
+  readonly acpi?: AcpiTableSet;
 }
 
 /** What the machine needs to start the guest, and where things went (for logs and tests). */
@@ -47,6 +54,8 @@ export interface DirectBoot {
   readonly e820: E820Entry[];
   readonly initrd?: { readonly addr: number; readonly size: number };
   readonly mpTable: MpTableInfo;
+  /** Where the ACPI RSDP went, when the machine has ACPI. */
+  readonly acpiRsdp?: number;
   /** Every range written above 1 MiB (kernel code or segments, initrd), for logs and image dumps. */
   readonly loaded: ReadonlyArray<LoadedRange>;
 }
@@ -77,18 +86,21 @@ export function loadKernel(mem: GuestMemory, o: DirectBootOptions): DirectBoot {
   for (const r of o.ramRegions) {
     if (!mem.contains(r.gpa, r.size)) throw new BootError('corrupt', `RAM region 0x${r.gpa.toString(16)}+0x${r.size.toString(16)} is not backed by guest memory`, { region: r });
   }
-  const e820 = buildE820(o.ramRegions, o.e820);
+  const acpi = o.acpi === undefined ? undefined : installDirectBootAcpi(mem, o.acpi);
+  const reserved = [...(o.e820?.reserved ?? [QEMU_KVM_RESERVED]), ...(acpi === undefined ? [] : [acpi])];
+  const e820 = buildE820(o.ramRegions, { ...o.e820, reserved });
   const input = { kernel, initrd, cmdline: o.cmdline ?? '', ram: o.ramRegions, e820 };
   const mpTable = writeMpTable(mem, o.cpus);
+  const tables = { mpTable, ...(acpi === undefined ? {} : { acpiRsdp: acpi.rsdp }) };
   if (isElf(kernel)) {
     if (o.entry === 'long') throw new BootError('unsupported', 'a PVH ELF kernel starts in 32-bit mode only', {});
-    const r = loadPvh(mem, input);
+    const r = loadPvh(mem, { ...input, rsdp: acpi?.rsdp });
     const loaded = [...r.segments.map((s) => ({ what: 'kernel' as const, ...s })), ...initrdRange(r.initrd)];
-    return { kind: 'pvh', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+    return { kind: 'pvh', cpu: r.cpu, e820, ...tables, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
   }
   const r = loadBzImage(mem, { ...input, entry: o.entry });
   const loaded = [{ what: 'kernel' as const, addr: r.loadAddr, size: r.header.kernelBytes }, ...initrdRange(r.initrd)];
-  return { kind: 'bzimage', cpu: r.cpu, e820, mpTable, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
+  return { kind: 'bzimage', cpu: r.cpu, e820, ...tables, loaded, ...(r.initrd === undefined ? {} : { initrd: r.initrd }) };
 }
 
 function initrdRange(i: { addr: number; size: number } | undefined): LoadedRange[] {

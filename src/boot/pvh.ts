@@ -39,6 +39,8 @@ export interface PvhInput {
   readonly cmdline: string;
   readonly ram: readonly RamRegion[];
   readonly e820: readonly E820Entry[];
+  /** The ACPI RSDP's address, for hvm_start_info.rsdp_paddr (QEMU's pvh.bin finds and passes it). */
+  readonly rsdp?: number | undefined;
 }
 
 /** Where things went. */
@@ -103,6 +105,7 @@ export function loadPvh(mem: GuestMemory, input: PvhInput): PvhLoad {
     mem.fill(s.paddr + s.filesz, s.memsz - s.filesz); // bss
   }
   writeStartInfo(mem, cmdline, initrd, input.e820);
+  if (input.rsdp !== undefined) mem.writeU64(PVH_INFO_ADDR + SI.rsdpPaddr, BigInt(input.rsdp));
   const cpu = protectedModeEntry(mem, entry, { rbx: PVH_INFO_ADDR });
   const segments = elf.segments.filter((s) => s.memsz > 0).map((s) => ({ addr: s.paddr, size: s.memsz }));
   return { cpu, entry, kernelEnd, segments, ...(initrd === undefined ? {} : { initrd }) };

@@ -12,8 +12,9 @@ export function helpText(program = 'tkvm'): string {
 Standard options:
 -h or -help     display this help and exit
 -version        display version information and exit
--machine [type=]pc[,accel=accel1[:accel2[:...]]]
+-machine [type=]pc[,accel=accel1[:accel2[:...]]][,acpi=on|off|auto]
                 selects emulated machine: only 'pc' ('-machine help' for list)
+                acpi=off is the same as -no-acpi
 -M              same as -machine
 -cpu cpu        select CPU model: host, max or qemu64 ('-cpu help' for list)
 -accel [accel=]accelerator

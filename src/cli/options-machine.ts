@@ -16,6 +16,8 @@ export interface MachineArg {
   readonly accels?: readonly AccelName[];
   /** `-machine help`: print the list and exit. */
   readonly help?: boolean;
+  /** acpi=on|off|auto (QEMU's OnOffAuto; auto means on for the pc machine). */
+  readonly acpi?: boolean;
 }
 
 /** What `-machine help` prints (QEMU's layout, tkvm's one machine). */
@@ -56,7 +58,7 @@ export function parseAccel(arg: string): AccelName | 'help' {
   return accel;
 }
 
-/** -machine [type=]pc[,accel=a:b]. */
+/** -machine [type=]pc[,accel=a:b][,acpi=on|off|auto]. */
 export function parseMachine(arg: string): MachineArg {
   const loc = where('-machine', arg);
   const parts = arg.split(',');
@@ -64,11 +66,11 @@ export function parseMachine(arg: string): MachineArg {
   if (head === 'help' || head === 'type=help') return { help: true };
   let kv: Map<string, string>;
   try {
-    kv = parseKeyValues(arg, loc, 'type', ['type', 'accel']);
+    kv = parseKeyValues(arg, loc, 'type', ['type', 'accel', 'acpi']);
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
     const key = (err.context as { key?: string }).key ?? '';
-    throw new CliError(`${loc}: machine property '${key}' is not supported (tkvm supports type=pc and accel=)`, { key });
+    throw new CliError(`${loc}: machine property '${key}' is not supported (tkvm supports type=pc, accel= and acpi=)`, { key });
   }
   const type = kv.get('type');
   if (type !== undefined && type !== 'pc' && type !== 'pc-i440fx-7.2') {
@@ -80,8 +82,18 @@ export function parseMachine(arg: string): MachineArg {
     );
   }
   const accel = kv.get('accel');
-  if (accel === undefined) return {};
-  return { accels: accel.split(':').map((a) => parseAccelName(a, loc)) };
+  const acpi = kv.get('acpi');
+  return {
+    ...(accel !== undefined ? { accels: accel.split(':').map((a) => parseAccelName(a, loc)) } : {}),
+    ...(acpi !== undefined ? { acpi: parseOnOffAuto(acpi, 'acpi') } : {}),
+  };
+}
+
+/** A QEMU OnOffAuto property; `auto` is on for what tkvm offers. QEMU takes no other spellings. */
+function parseOnOffAuto(value: string, key: string): boolean {
+  if (value === 'on' || value === 'auto') return true;
+  if (value === 'off') return false;
+  throw new CliError(`Parameter '${key}' does not accept value '${value}'`, { key, value });
 }
 
 /** Folds an ordered accelerator list into the config's choice: QEMU tries them in order. */

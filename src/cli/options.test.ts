@@ -162,7 +162,7 @@ test('accelerators: -enable-kvm, -accel, -machine accel=', () => {
   fails(['-accel', 'kvm,foo=1'], "-accel kvm,foo=1: Property 'kvm-accel.foo' not found (tkvm takes no accelerator properties yet)");
   fails(['-machine', 'q35'], "-machine q35: machine type 'q35' is not supported yet (tkvm has 'pc')");
   fails(['-machine', 'foo'], "-machine foo: unsupported machine type 'foo'; use -machine help to list supported machines");
-  fails(['-M', 'pc,usb=off'], "-machine pc,usb=off: machine property 'usb' is not supported (tkvm supports type=pc and accel=)");
+  fails(['-M', 'pc,usb=off'], "-machine pc,usb=off: machine property 'usb' is not supported (tkvm supports type=pc, accel= and acpi=)");
 });
 
 test('-name, -cpu, -no-acpi', () => {
@@ -173,6 +173,16 @@ test('-name, -cpu, -no-acpi', () => {
   fails(['-cpu', 'Haswell'], "-cpu Haswell: unable to find CPU model 'Haswell' (tkvm supports host, max, qemu64)");
   fails(['-cpu', 'host,+avx'], '-cpu host,+avx: CPU feature flags are not supported yet; use -cpu host');
   assert.equal(config('-no-acpi').noAcpi, true);
+});
+
+test('-machine acpi=off|on|auto: QEMU\'s OnOffAuto, the same switch as -no-acpi', () => {
+  assert.equal(config('-machine', 'acpi=off').noAcpi, true);
+  assert.equal(config('-M', 'pc,acpi=off,accel=kvm').noAcpi, true);
+  assert.equal(config('-machine', 'pc,acpi=on').noAcpi, false);
+  assert.equal(config('-machine', 'acpi=auto').noAcpi, false);
+  assert.equal(config().noAcpi, false);
+  assert.equal(config('-no-acpi', '-machine', 'acpi=on').noAcpi, false); // the later option wins
+  fails(['-machine', 'acpi=yes'], "Parameter 'acpi' does not accept value 'yes'");
 });
 
 test('drives: shorthands, -drive, -snapshot, bare image', () => {

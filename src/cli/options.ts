@@ -127,6 +127,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const m = parseMachine(arg);
     if (m.help === true) return help(MACHINE_HELP);
     if (m.accels !== undefined) s.machineAccel = [...m.accels];
+    if (m.acpi !== undefined) s.noAcpi = !m.acpi; // -machine acpi=off is -no-acpi
   },
   name: (s, arg) => { s.name = parseName(arg); },
   kernel: (s, arg) => { s.kernel = arg; },

@@ -89,6 +89,9 @@ export function buildPcBoard(w: PcBoardWiring): PcBoard {
     createTimer: (fire) => devices.createTimer(fire),
     ...(firmware !== undefined ? { firmware: { bios: firmware.bios, ramHost: ram.slots[0]!.hostAddress, fwCfg: firmware.fwCfg } } : {}),
   });
-  const pcDevices = plugPcDevices(platform, config, w.ideDrives);
+  const pcDevices = plugPcDevices(platform, config, w.ideDrives, {
+    onPowerOff: () => stop(new StopLoop('exit', 0)),
+    log: (message) => process.stderr.write(`tkvm: ${message}\n`),
+  });
   return { pio, mmio, ram, devices, platform, pcDevices, firmwareBoot: firmware !== undefined };
 }

@@ -9,6 +9,12 @@ import type { DisplaySource } from '../display/display.js';
 import { DEFAULT_VGAMEM_MB, StdVga, VBE_IO_BASE, VBE_IO_SIZE, VGA_IO_BASE, VGA_IO_SIZE, VGA_WINDOW_BASE, VGA_WINDOW_SIZE } from '../devices/vga/index.js';
 import { AtaDisk, AtapiCdrom, IdeMediaError, PIIX3_IDE_DEVFN, Piix3Ide, defaultCdromIdentity, defaultDiskIdentity } from '../devices/ide/index.js';
 import type { BusDevice } from '../bus/bus-device.js';
+import { acpiEnabled, pcAcpiTables } from '../acpi/pc-acpi.js';
+import { tableLoaderScript, TABLE_LOADER_FILE } from '../acpi/linker-loader.js';
+import { ACPI_RSDP_FILE, ACPI_TABLES_FILE } from '../acpi/table-set.js';
+import { GPE0_BASE } from '../devices/acpi-gpe.js';
+import { APM_CONTROL_PORT, APM_PORTS_SIZE } from '../devices/apm-ports.js';
+import { PIIX4_PM_DEVFN, Piix4Pm, SCI_IRQ } from '../devices/piix4-pm.js';
 import { ProxyDiskBackend, type ProxiedDisk } from './block-proxy.js';
 import type { PcPlatform } from './platform.js';
 
@@ -40,13 +46,59 @@ export interface PcDevices {
   readonly display?: DisplaySource;
   /** Carries out a host request on CD-ROM drive `index`; returns QEMU's error text or undefined. */
   cdRequest(index: number, req: CdRequest): string | undefined;
+  /** The ACPI power-management function (undefined with -no-acpi): its power button, for system_powerdown. */
+  readonly pm?: Piix4Pm;
+}
+
+/** What the devices need from the machine beyond the platform. */
+export interface PcDeviceHooks {
+  /** The guest powered the machine off (ACPI S5): end the VM with status 0, as QEMU does. */
+  readonly onPowerOff: () => void;
+  /** Messages about guest mistakes devices ignore. */
+  readonly log?: (message: string) => void;
 }
 
 /** Plugs the configured devices into `platform` (called once, before the VM first runs). */
-export function plugPcDevices(platform: PcPlatform, config: MachineConfig, drives: ReadonlyArray<IdeDriveSlot | undefined> = []): PcDevices {
+export function plugPcDevices(platform: PcPlatform, config: MachineConfig, drives: ReadonlyArray<IdeDriveSlot | undefined> = [], hooks: PcDeviceHooks = { onPowerOff: () => undefined }): PcDevices {
   const display = config.vga === 'none' ? undefined : plugStdVga(platform);
   const cdRequest = plugIde(platform, drives);
-  return { display, cdRequest };
+  const pm = acpiEnabled(config) ? plugAcpi(platform, config, hooks) : undefined;
+  return { display, cdRequest, ...(pm !== undefined ? { pm } : {}) };
+}
+
+/**
+ * ACPI, as QEMU's pc machine has it unless -no-acpi: the PIIX4 PM function on 00:01.3 with its
+ * GPE0 block and the APM ports, and the tables. With firmware, SeaBIOS gets the tables through
+ * fw_cfg (linker/loader) and programs the PM I/O base itself; a direct kernel boot has no
+ * firmware, so the PM base is programmed here (the tables go into RAM with the kernel).
+ */
+function plugAcpi(platform: PcPlatform, config: MachineConfig, hooks: PcDeviceHooks): Piix4Pm {
+  let pm: Piix4Pm | undefined;
+  const timer = platform.createTimer(() => pm?.registers.onTimer());
+  pm = new Piix4Pm({
+    pio: platform.pio,
+    sci: platform.isaIrq(SCI_IRQ),
+    clock: platform.clock,
+    timer,
+    onPowerOff: hooks.onPowerOff,
+    com1: config.serial.length >= 1,
+    com2: config.serial.length >= 2,
+    ...(hooks.log !== undefined ? { log: hooks.log } : {}),
+  });
+  platform.addPciFunction(PIIX4_PM_DEVFN, pm);
+  platform.pio.insert(GPE0_BASE, pm.gpe0.length, 'acpi-gpe0', pm.gpe0);
+  platform.pio.insert(APM_CONTROL_PORT, APM_PORTS_SIZE, 'apm', pm.apm);
+  if (platform.fwCfg !== undefined) {
+    const set = pcAcpiTables(config, true);
+    platform.addFirmwareFile(ACPI_TABLES_FILE, set.tables);
+    platform.addFirmwareFile(ACPI_RSDP_FILE, set.rsdp);
+    platform.addFirmwareFile(TABLE_LOADER_FILE, tableLoaderScript(set));
+  } else {
+    const direct = pm;
+    direct.enablePmIo();
+    platform.onReset(() => direct.enablePmIo()); // a reset reloads the kernel, again without firmware
+  }
+  return pm;
 }
 
 /**
