@@ -9,6 +9,7 @@ import { VncServer } from '../vnc/server.js';
 import { encodePng } from '../display/png.js';
 import { DriveManager } from '../machine/drive-manager.js';
 import { VmMonitorTarget } from '../machine/vm-monitor-target.js';
+import { acpiEnabled } from '../acpi/pc-acpi.js';
 import { attachMuxMonitor, qemuCompatVersion, startMonitors, type MonitorStream, type RunningMonitors } from '../monitor/index.js';
 import type { MuxActions } from '../chardev/mux.js';
 
@@ -52,7 +53,7 @@ export async function startVm(config: MachineConfig): Promise<number> {
     for (const spec of config.serial) backends.push(await openBackend(spec, spec.kind === 'stdio' && spec.mux === true ? muxActions : { quit }));
     for (const d of config.debugcons ?? []) debugcons.push(await openBackend(d.chardev, { quit }));
     drives = await DriveManager.open(config.drives, (text) => process.stderr.write(text));
-    const target = new VmMonitorTarget(config.name, drives);
+    const target = new VmMonitorTarget(config.name, drives, acpiEnabled(config));
     const vm = new VmHost(config, backends, target.events, debugcons, drives.slots());
     host = vm;
     target.attach(vm);

@@ -34,6 +34,8 @@ export type HostMessage =
   | { type: 'resume' }
   | { type: 'reset' }
   | { type: 'quit' }
+  /** The ACPI power button (QMP system_powerdown). */
+  | { type: 'powerdown' }
   | DisplayRequest
   /** A key of the PS/2 keyboard: a QEMU QKeyCode name or a raw PC scancode (QMP 'number'). */
   | { type: 'key'; key: KeyValue; down: boolean }

@@ -115,6 +115,9 @@ export class HostControl {
         throw new StopLoop('reset');
       case 'quit':
         return { status: 0 };
+      case 'powerdown':
+        pcDevices.pm?.pressPowerButton();
+        return undefined;
       case 'display':
         this.post(answerDisplayRequest(pcDevices.display, m));
         return undefined;

@@ -182,6 +182,11 @@ export class VmHost {
     this.send({ type: 'pointer', dx, dy, buttons });
   }
 
+  /** Presses the ACPI power button (QMP system_powerdown); the guest decides what to do. */
+  powerdown(): void {
+    this.send({ type: 'powerdown' });
+  }
+
   /** Resets the machine as the reset button would. */
   reset(): void {
     this.send({ type: 'reset' });

@@ -17,14 +17,14 @@ export interface DriveSet {
 
 /** MonitorTarget over one VmHost. Create it first, pass `events` to the VmHost, then attach(). */
 export class VmMonitorTarget implements MonitorTarget {
-  readonly powerButton = false;
   private host: VmHost | undefined;
   private listener: ((e: TargetEvent) => void) | undefined;
   /** Why the next reset happens, when a monitor asked for it (otherwise the guest did). */
   private resetReason: ShutdownCause | undefined;
   private ended = false;
 
-  constructor(readonly name: string | undefined, private readonly drives?: DriveSet) {}
+  /** `powerButton`: the machine has ACPI's power button (not with -no-acpi). */
+  constructor(readonly name: string | undefined, private readonly drives?: DriveSet, readonly powerButton = false) {}
 
   /** The VmHost callbacks that turn machine state changes into monitor events. */
   readonly events: VmHostEvents = {
@@ -67,7 +67,9 @@ export class VmMonitorTarget implements MonitorTarget {
   }
 
   powerdown(): void {
-    // Never called while powerButton is false: the monitors refuse system_powerdown themselves.
+    // Only called while powerButton is true: the monitors refuse system_powerdown themselves otherwise.
+    this.host?.powerdown();
+    this.emit({ kind: 'powerdown' });
   }
 
   quit(reason: ShutdownCause): void {

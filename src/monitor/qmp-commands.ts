@@ -3,10 +3,10 @@
  * qmp_capabilities is handled by the session (it depends on the negotiation state).
  *
  * system_powerdown: QEMU 7.2 with -no-acpi answers {} and emits POWERDOWN although nothing in
- * the guest can notice (checked). tkvm has no ACPI yet, so a silent success would leave a
- * client waiting for a SHUTDOWN that never comes; tkvm answers GenericError "system_powerdown
- * is not supported: this machine has no ACPI power button (tkvm does not emulate ACPI yet)"
- * while the target reports no power button, and behaves as QEMU once it has one.
+ * the guest can notice (checked). A silent success would leave a client waiting for a SHUTDOWN
+ * that never comes, so with -no-acpi tkvm answers GenericError "system_powerdown is not
+ * supported: this machine has no ACPI power button (it runs with -no-acpi)"; with ACPI (the
+ * default) it presses the PM function's power button and emits POWERDOWN, as QEMU.
  */
 import { ArgReader } from './qmp-args.js';
 import { blockInfoJson } from './block-info.js';
@@ -20,8 +20,8 @@ import type { BlockDeviceState, KeyValue, ReadOnlyMode } from './target.js';
 /** The tkvm-specific command that returns the text screen (not in QEMU; the x- prefix and the name say so). */
 export const SCREEN_TEXT_COMMAND = 'x-tkvm-query-screen-text';
 
-/** The error QEMU gives for system_powerdown when the guest has no power button to press. */
-export const NO_POWER_BUTTON = 'system_powerdown is not supported: this machine has no ACPI power button (tkvm does not emulate ACPI yet)';
+/** tkvm's error for system_powerdown when the guest has no power button to press (-no-acpi). */
+export const NO_POWER_BUTTON = 'system_powerdown is not supported: this machine has no ACPI power button (it runs with -no-acpi)';
 
 type Handler = (args: ArgReader, hub: MonitorHub) => JsonValue | Promise<JsonValue>;
 

@@ -4,7 +4,8 @@
  * DDDDDDDD" per dword), programs its PM I/O base to 0x600 and turns the decode on (PMBA 0x40,
  * PMIOSE 0x80, as SeaBIOS does), reads the PM timer until it has advanced by
  * 1 ms, enables ACPI mode through SMI_CMD 0xb2 and checks SCI_EN, then writes SLP_TYP=S5 (0) with
- * SLP_EN to PM1a_CNT: the machine must power off (exit status 0) within a second. Without the
+ * SLP_EN to PM1a_CNT: the machine must power off (exit status 0) within a second (built with
+ * --defsym POWER_BUTTON=1, it first waits for PWRBTN_STS and clears it). Without the
  * function (-no-acpi) it says so and exits through isa-debug-exit with 0x10 (status 33); any
  * failure exits with 0x7f.
  */
@@ -74,6 +75,25 @@ _start:
 	mov $msg_sci, %si
 	call puts
 
+.ifdef POWER_BUTTON
+	/* Built with --defsym POWER_BUTTON=1: wait for the power button (QMP system_powerdown), as an OS would. */
+	mov $0x602, %dx         /* PM1_EN: PWRBTN_EN */
+	mov $0x100, %ax
+	out %ax, %dx
+	mov $msg_wait, %si
+	call puts
+	mov $0x600, %dx         /* PM1_STS: poll PWRBTN_STS */
+7:	in %dx, %ax
+	test $0x100, %ax
+	jz 7b
+	mov $0x100, %ax         /* write 1 to clear it */
+	out %ax, %dx
+	in %dx, %ax
+	test $0x100, %ax
+	jnz fail
+	mov $msg_button, %si
+	call puts
+.endif
 	mov $0x604, %dx
 	mov $0x2000, %ax        /* SLP_TYP = 0 (\_S5), SLP_EN */
 	out %ax, %dx
@@ -169,6 +189,8 @@ msg_found:  .asciz "acpi: piix4 pm 8086:7113 at 00:01.3\n"
 msg_timer:  .asciz "acpi: pm timer advances\n"
 msg_sci:    .asciz "acpi: sci_en set by acpi_enable\n"
 msg_alive:  .asciz "acpi: still running after s5\n"
+msg_wait:   .asciz "acpi: waiting for the power button\n"
+msg_button: .asciz "acpi: power button pressed\n"
 msg_fail:   .asciz "acpi: FAIL\n"
 msg_none:   .asciz "acpi: no pm function\n"
 msg_cfg:    .asciz "cfg "

@@ -12,15 +12,16 @@ import path from 'node:path';
 import { REPO_ROOT, TKVM, kvmUnusableReason, runProcess } from '../helpers/process.js';
 import { findProgram } from '../../src/bench/paths.js';
 import { outputLines } from './tiny-bios.test-util.js';
+import { sleep, startQmpVm } from '../helpers/qmp-vm.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tkvm-acpi-'));
 const HANG_GUARD_MS = 300_000;
 
-/** Assembles acpi-pm.S into a 64 KiB flat BIOS image. */
-function buildAcpiBios(): string {
-  const obj = path.join(dir, 'acpi-pm.o');
-  const bin = path.join(dir, 'acpi-pm.bin');
-  execFileSync('as', ['--32', '-o', obj, path.join(REPO_ROOT, 'test/emu-boot/acpi-pm.S')]);
+/** Assembles acpi-pm.S into a 64 KiB flat BIOS image (`name`: the file's name; `asArgs`: e.g. --defsym). */
+function buildAcpiBios(name = 'acpi-pm', asArgs: readonly string[] = []): string {
+  const obj = path.join(dir, `${name}.o`);
+  const bin = path.join(dir, `${name}.bin`);
+  execFileSync('as', ['--32', ...asArgs, '-o', obj, path.join(REPO_ROOT, 'test/emu-boot/acpi-pm.S')]);
   execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0', '-e', '0', '--oformat', 'binary', '-o', bin, obj]);
   return bin;
 }
@@ -117,4 +118,28 @@ test('SeaBIOS installs tkvm\'s tables through etc/table-loader and uses the PM t
   const off = await seabiosLog('no-acpi', ['-no-acpi']);
   assert.doesNotMatch(off, /8086:7113|pmtimer|parse DSDT/);
   assert.match(off, /No bootable device/);
+});
+
+test('QMP system_powerdown presses the ACPI power button: the guest sees PWRBTN_STS and powers off; POWERDOWN, then SHUTDOWN', async () => {
+  const button = buildAcpiBios('acpi-button', ['--defsym', 'POWER_BUTTON=1']);
+  const vm = await startQmpVm(dir, 'button', ['-accel', 'emu', '-nographic', '-bios', button, '-device', 'isa-debug-exit', '-m', '64'], HANG_GUARD_MS);
+  const exited = new Promise<number | null>((r) => vm.child.once('exit', (code) => r(code)));
+  while (!vm.output().includes('acpi: waiting for the power button')) {
+    assert.equal(vm.child.exitCode, null, vm.output());
+    await sleep(100);
+  }
+  assert.deepEqual(await vm.qmp.execute('system_powerdown'), { return: {} });
+  await vm.qmp.waitEvents(2);
+  assert.equal(await exited, 0, vm.output());
+  assert.deepEqual(split(vm.output()).lines, [...POWER_OFF_LINES, 'acpi: waiting for the power button', 'acpi: power button pressed']);
+  assert.deepEqual(vm.qmp.events.map((e) => (e as { event?: string }).event), ['POWERDOWN', 'SHUTDOWN']);
+  vm.qmp.close();
+});
+
+test('with -no-acpi, QMP system_powerdown says there is no power button', async () => {
+  const vm = await startQmpVm(dir, 'no-button', ['-accel', 'emu', '-no-acpi', '-nographic', '-bios', bios, '-device', 'isa-debug-exit', '-m', '64'], HANG_GUARD_MS);
+  const r = await vm.qmp.execute('system_powerdown');
+  assert.match((r as { error?: { desc?: string } }).error?.desc ?? '', /no ACPI power button \(it runs with -no-acpi\)/);
+  vm.child.kill();
+  vm.qmp.close();
 });
