@@ -252,7 +252,7 @@ export function msrAccess(c: Core, write: boolean): void {
 const cpuidOut = new Uint32Array(4);
 /** CPUID. */
 export function cpuidInsn(c: Core): void {
-  cpuid(c, c.r[EAX]!, cpuidOut);
+  cpuid(c, c.r[EAX]!, cpuidOut, c.r[ECX]!);
   c.r[EAX] = cpuidOut[0]!; c.r[EBX] = cpuidOut[1]!; c.r[ECX] = cpuidOut[2]!; c.r[EDX] = cpuidOut[3]!;
 }
 
