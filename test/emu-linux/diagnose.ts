@@ -7,6 +7,8 @@
  * Each report also walks the kernel stack's EBP chain (return addresses to look up in System.map
  * or /proc/kallsyms). --watch EIP (hex): once the CPU runs in ring 3, it steps one instruction at a
  * time and reports the state whenever EIP is the watched address and after the next instruction.
+ * --commands FILE: each line of FILE goes to ttyS0 once the busybox prompt (LINUX_PROMPT) shows,
+ * one line per prompt; the run ends at the prompt after the last one.
  * --vmlinux FILE: the bzImage's decompressed ELF (FILE), placed at its physical addresses as the
  * decompressor would and entered at its entry point with the same boot_params, to reach the
  * kernel proper without minutes of xz decompression on a slow software CPU (diagnosis only).
@@ -17,6 +19,7 @@ import { parseRunArgs } from '../../src/cli/options.js';
 import { createControl } from '../../src/machine/control.js';
 import { EmuPcMachine } from '../../src/machine/emu-pc.js';
 import { monotonicNs } from '../../src/machine/pc-board.js';
+import { LINUX_PROMPT } from './initramfs.js';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -34,11 +37,13 @@ const parsed = parseRunArgs(['-accel', 'emu', ...vmArgs]);
 if (parsed.action !== 'run') throw new Error('no VM to run');
 const { port1 } = new MessageChannel();
 let serialTail = '';
+let serialFresh = '';
 let serialLine = '';
 const serialOut = (bytes: Uint8Array): void => {
   const s = Buffer.from(bytes).toString('latin1');
   process.stdout.write(s);
   serialTail = (serialTail + s).slice(-400);
+  serialFresh = (serialFresh + s).slice(-200);
   // Each console line with the instructions retired when it ended: what each boot phase costs.
   serialLine += s;
   for (let nl = serialLine.indexOf('\n'); nl >= 0; nl = serialLine.indexOf('\n')) {
@@ -78,6 +83,22 @@ Object.defineProperty(core, 'hooks', {
   },
 });
 const devices = m.board.devices;
+const commandsAt = own.indexOf('--commands');
+const commands = commandsAt >= 0 ? readFileSync(own[commandsAt + 1]!, 'utf8').split('\n').filter((l) => l.trim() !== '') : undefined;
+let sinceCommand = '';
+/** Sends the next command when the prompt has shown since the last one; true when all are done. */
+const feedCommands = (): boolean => {
+  if (commands === undefined) return false;
+  sinceCommand = (sinceCommand + serialFresh).slice(-200);
+  serialFresh = '';
+  if (!sinceCommand.includes(LINUX_PROMPT)) return false;
+  sinceCommand = '';
+  const next = commands.shift();
+  if (next === undefined) return true;
+  process.stderr.write(`[diag-command] ${m.cpu.retired} ${next}\n`);
+  devices.serialInput(0, new TextEncoder().encode(next + '\n'));
+  return false;
+};
 const hot = new Map<number, number>();
 const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 let nextReport = every;
@@ -120,6 +141,10 @@ for (;;) {
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   } else if (reason === 'shutdown' || reason === 'exception') {
     report(reason);
+    break;
+  }
+  if (feedCommands()) {
+    report('commands done');
     break;
   }
   if (cpu.retired >= nextReport) {
