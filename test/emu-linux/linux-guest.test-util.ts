@@ -33,17 +33,19 @@ export const COMMAND_GUARD_S = envSeconds('TKVM_LINUX_COMMAND_GUARD_S', 300);
 
 /**
  * Why the i686 guest is not booted in this run, or undefined: its assets are missing, or the boot
- * would only burn CI time. On 2026-11-29 tkvm's software CPU ran 2.8-11 M instructions/s and the
- * kernel needed about 9 G instructions (45 min here) to reach /init, where busybox's SSE2 memset
- * then died with #UD; until the CPU is fast enough the boot runs only on request
- * (TKVM_EMU_LINUX=1) or against a reference VMM (TKVM_LINUX_REFERENCE_VMM=qemu-system-i386).
+ * would only burn CI time. On 2026-11-29 tkvm's software CPU ran about 1-3 M instructions/s on a
+ * loaded 2-core machine; from the decompressed kernel's entry the boot took ~5.1 G instructions to
+ * the busybox prompt (QEMU TCG with -icount: 4.7 G to /init), most of them in the crypto
+ * self-tests (RSA and DH), so a boot plus the xz decompression runs for most of an hour. Until
+ * the CPU is faster the boot runs only on request (TKVM_EMU_LINUX=1) or against a reference VMM
+ * (TKVM_LINUX_REFERENCE_VMM=qemu-system-i386).
  */
 export function assetsMissing(): string | undefined {
   for (const f of [KERNEL_686, INITRD_686]) {
     if (!existsSync(f)) return `${path.relative(REPO_ROOT, f)} is missing (scripts/fetch-test-assets.sh fetches Debian's i686 kernel and busybox-static:i386)`;
   }
   if (process.env.TKVM_EMU_LINUX !== '1' && process.env.TKVM_LINUX_REFERENCE_VMM === undefined) {
-    return 'the software CPU needs ~9 G instructions (45 min at its 2026-11-29 speed) to take Debian\'s i686 kernel to /init and does not reach the shell yet; set TKVM_EMU_LINUX=1 to boot it anyway';
+    return 'the software CPU needs ~5 G instructions (12 min to most of an hour at its 2026-11-29 speed) to take Debian\'s i686 kernel to the shell; set TKVM_EMU_LINUX=1 to boot it anyway';
   }
   return undefined;
 }

@@ -41,7 +41,9 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     let len: number;
     if (n === 0) len = decodeInstruction(c, lin, mode, scratch, p);
     else {
-      try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { break; }
+      // Reading ahead is not executing: a fault here ends the block and leaves CR2 as it was.
+      const cr2 = c.cr2;
+      try { len = decodeInstruction(c, (lin + off) >>> 0, mode, scratch, p); } catch { c.cr2 = cr2; break; }
     }
     scratch[p + R_FAST] = classifyFast(scratch, p);
     if (off + len > pageEnd) {

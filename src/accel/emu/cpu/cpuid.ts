@@ -1,10 +1,17 @@
-/** CPUID: a P6-class identity (GenuineIntel, family 6 model 6 stepping 3 like QEMU's qemu32) with SSE2, NX and SYSENTER. */
+/**
+ * CPUID: a P6-class identity (GenuineIntel, family 6 model 6 stepping 3 like QEMU's qemu32) with SSE2, NX and SYSENTER,
+ * and the hypervisor bit (leaf 1 ECX[31]) that QEMU's models also set: a guest then expects no P6 performance
+ * counters (MSR 0x186 raises #GP here as under QEMU) and says so instead of reporting broken hardware.
+ */
 import type { Core } from './core.js';
 
 /** Family/model/stepping signature, also EDX after RESET. */
 export const CPU_SIGNATURE = 0x663;
 
 const BRAND = 'tkvm software CPU (P6 class)';
+
+/** CPUID.1:ECX[31], reserved for hypervisors' use: the processor is virtual. */
+export const CPUID1_ECX_HYPERVISOR = 0x8000_0000;
 
 function str4(s: string, i: number): number {
   let v = 0;
@@ -50,6 +57,7 @@ export function cpuid(c: Core, leaf: number, out: Uint32Array, subleaf = 0): voi
         (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19);
       if (fpu) edx |= 1 | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
       if (c.cpus > 1) edx |= 1 << 28;
+      out[2] = CPUID1_ECX_HYPERVISOR;
       out[3] = edx;
       return;
     }
