@@ -12,6 +12,7 @@ import { execute } from './exec-main.js';
 import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
+import { noteBlockEntry } from './jit/jit-policy.js';
 
 /** Longest block. */
 export const BLOCK_MAX = 64;
@@ -56,7 +57,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
   }
   const start = phys & 0xfff;
-  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable };
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable, hits: 0, fn: undefined };
   if (cacheable) registerBlock(c, block);
   return block;
 }
@@ -98,7 +99,11 @@ export function runBlock(c: Core): void {
     return;
   }
   for (let chain = 0; ; chain++) {
-    runRows(c, block.rows, single ? 1 : block.count, single);
+    // A compiled block runs whole: only when the budget covers it and no single-step trap is due.
+    if (block.fn === undefined && block.valid && ram && !single) noteBlockEntry(c, block);
+    const fn = block.fn;
+    if (fn !== undefined && !single && c.target - c.retired >= block.count) fn(c);
+    else runRows(c, block.rows, single ? 1 : block.count, single);
     if (c.breakBlock || c.retired >= c.target || single || chain >= CHAIN_MAX || !ram) break;
     const e = c.eip;
     if (e > c.segLimit[CS]!) break;
