@@ -7,8 +7,8 @@
 import { CS, GP, RF, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
-import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
-import { execute } from './exec-main.js';
+import { R_FAST, ROW, R_INFO, R_MODRM, R_OP, I_LEN, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { executeRow } from './execute-row.js';
 import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
@@ -131,18 +131,8 @@ function runRows(c: Core, rows: Int32Array, count: number, single: boolean): voi
       if (c.breakBlock || c.retired >= c.target) return;
       continue;
     }
-    c.op = rows[p + R_OP]!;
-    c.info = info;
-    c.modrm = rows[p + R_MODRM]!;
-    c.mem = rows[p + R_MEM]!;
-    c.disp = rows[p + R_DISP]!;
-    c.imm = rows[p + R_IMM]!;
-    c.imm2 = rows[p + R_IMM2]!;
-    c.osz = info & I_OSZ32 ? 4 : 2;
-    c.asz = info & I_ASZ32 ? 4 : 2;
-    c.seg = (info >>> I_SEG_SHIFT) & 7;
     c.nextEip = c.eip + (info & I_LEN);
-    execute(c);
+    executeRow(c, rows, p);
     c.eip = c.nextEip;
     c.retired++;
     if (single) c.trapPending = true;

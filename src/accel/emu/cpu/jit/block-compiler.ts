@@ -13,30 +13,12 @@ import type { Core } from '../core.js';
 import { raise } from '../core.js';
 import { alu } from '../alu.js';
 import { condition, lazyIncDec } from '../flags.js';
-import { I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, R_DISP, R_FAST, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, ROW } from '../decoder.js';
-import { execute, nearJump } from '../exec-main.js';
+import { I_LEN, I_OSZ32, I_SEG_SHIFT, R_DISP, R_FAST, R_IMM, R_INFO, R_MEM, ROW } from '../decoder.js';
+import { nearJump } from '../exec-main.js';
+import { executeRow } from '../execute-row.js';
 import { F_ALU_RI, F_ALU_RM, F_ALU_RR, F_CALL, F_DEC, F_INC, F_JCC, F_LEA, F_LOAD, F_MOVZX8, F_MOV_RI, F_MOV_RR, F_POP, F_PUSH, F_PUSH_I, F_RET, F_STORE } from '../fast-ops.js';
 import { rd32, rd8, wr32 } from '../linear.js';
 import { pop, push, segRead, segWrite, setSp, sp } from '../operands.js';
-
-/**
- * Loads the decoded fields of the row at rows[p..] into the core and executes it (one shared,
- * monomorphic function: compiled blocks hand their general instructions to it, as runRows does).
- */
-function executeRow(c: Core, rows: Int32Array, p: number): void {
-  const info = rows[p + R_INFO]!;
-  c.op = rows[p + R_OP]!;
-  c.info = info;
-  c.modrm = rows[p + R_MODRM]!;
-  c.mem = rows[p + R_MEM]!;
-  c.disp = rows[p + R_DISP]!;
-  c.imm = rows[p + R_IMM]!;
-  c.imm2 = rows[p + R_IMM2]!;
-  c.osz = info & I_OSZ32 ? 4 : 2;
-  c.asz = info & I_ASZ32 ? 4 : 2;
-  c.seg = (info >>> I_SEG_SHIFT) & 7;
-  execute(c);
-}
 
 /** A compiled block: runs all of the block's instructions (or up to an instruction that ends it early). */
 export type CompiledBlock = (c: Core) => void;
