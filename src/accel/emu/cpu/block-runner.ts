@@ -7,11 +7,12 @@
 import { CS, GP, RF, TF } from './constants.js';
 import type { Block, Core } from './core.js';
 import { TLB_MASK, raise } from './core.js';
-import { R_FAST, ROW, R_DISP, R_IMM, R_IMM2, R_INFO, R_MEM, R_MODRM, R_OP, I_ASZ32, I_LEN, I_OSZ32, I_SEG_SHIFT, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
-import { execute } from './exec-main.js';
+import { R_FAST, ROW, R_INFO, R_MODRM, R_OP, I_LEN, MODE_16, MODE_32, decodeInstruction } from './decoder.js';
+import { executeRow } from './execute-row.js';
 import { classifyFast, execFast } from './fast-ops.js';
 import { registerBlock } from './code-pages.js';
 import { readSlow } from './linear.js';
+import { noteBlockEntry } from './jit/jit-policy.js';
 
 /** Longest block. */
 export const BLOCK_MAX = 64;
@@ -58,7 +59,7 @@ function decodeBlock(c: Core, lin: number, phys: number, mode: number, key: numb
     if (endsBlock(scratch[p + R_OP]!, scratch[p + R_MODRM]!) || off >= pageEnd) break;
   }
   const start = phys & 0xfff;
-  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable };
+  const block: Block = { rows: scratch.slice(0, n * ROW), count: n, pfn: Math.floor(phys / 4096), key, start, end: Math.min(4096, start + off), valid: cacheable, hits: 0, fn: undefined };
   if (cacheable) registerBlock(c, block);
   return block;
 }
@@ -100,7 +101,11 @@ export function runBlock(c: Core): void {
     return;
   }
   for (let chain = 0; ; chain++) {
-    runRows(c, block.rows, single ? 1 : block.count, single);
+    // A compiled block runs whole: only when the budget covers it and no single-step trap is due.
+    if (block.fn === undefined && block.valid && ram && !single) noteBlockEntry(c, block);
+    const fn = block.fn;
+    if (fn !== undefined && !single && c.target - c.retired >= block.count) fn(c);
+    else runRows(c, block.rows, single ? 1 : block.count, single);
     if (c.breakBlock || c.retired >= c.target || single || chain >= CHAIN_MAX || !ram) break;
     const e = c.eip;
     if (e > c.segLimit[CS]!) break;
@@ -128,18 +133,8 @@ function runRows(c: Core, rows: Int32Array, count: number, single: boolean): voi
       if (c.breakBlock || c.retired >= c.target) return;
       continue;
     }
-    c.op = rows[p + R_OP]!;
-    c.info = info;
-    c.modrm = rows[p + R_MODRM]!;
-    c.mem = rows[p + R_MEM]!;
-    c.disp = rows[p + R_DISP]!;
-    c.imm = rows[p + R_IMM]!;
-    c.imm2 = rows[p + R_IMM2]!;
-    c.osz = info & I_OSZ32 ? 4 : 2;
-    c.asz = info & I_ASZ32 ? 4 : 2;
-    c.seg = (info >>> I_SEG_SHIFT) & 7;
     c.nextEip = c.eip + (info & I_LEN);
-    execute(c);
+    executeRow(c, rows, p);
     c.eip = c.nextEip;
     c.retired++;
     if (single) c.trapPending = true;

@@ -30,6 +30,9 @@ export interface Block {
   readonly start: number;
   readonly end: number;
   valid: boolean;
+  /** Times the block was entered (the compiler's hotness count) and its compiled function, if any. */
+  hits: number;
+  fn: ((c: Core) => void) | undefined;
 }
 
 /** All state of one software processor. */
