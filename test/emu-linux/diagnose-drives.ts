@@ -9,3 +9,5 @@ import { DriveManager } from '../../src/machine/drive-manager.js';
 
 const drives = await DriveManager.open(workerData as DriveSpec[], (text) => process.stderr.write(`${text}\n`));
 parentPort?.postMessage(drives.slots());
+// The proxies wait with Atomics.waitAsync, which holds no handle: keep this thread's loop alive.
+setInterval(() => undefined, 1 << 30);
