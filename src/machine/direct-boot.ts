@@ -4,13 +4,19 @@ import { loadKernel, type DirectBoot } from '../boot/direct-boot.js';
 import type { EntryMode } from '../boot/cpu-setup.js';
 import type { HostRam } from './ram.js';
 import { acpiEnabled, pcAcpiTables } from '../acpi/pc-acpi.js';
+import type { DisplaySource } from '../display/display.js';
+import { StdVga, setBiosTextMode3 } from '../devices/vga/index.js';
 
 /**
  * Loads -kernel/-initrd/-append (and the ACPI tables unless -no-acpi) into guest RAM for the
  * machine; returns the BSP entry state.
- * `entry` 'protected' forces a bzImage's 32-bit entry (the IA-32 software CPU).
+ * `entry` 'protected' forces a bzImage's 32-bit entry (the IA-32 software CPU). `display`, the
+ * machine's graphics card: a direct boot runs no VGA BIOS, so the standard VGA is put in the
+ * 80x25 text mode the BIOS leaves (as under QEMU, whose direct boot runs SeaBIOS and its VGA BIOS
+ * first); Linux's vgacon and screen_info expect it.
  */
-export function loadDirectKernel(ram: HostRam, config: MachineConfig, entry?: EntryMode): { cpu: BootCpuState; boot: DirectBoot } {
+export function loadDirectKernel(ram: HostRam, config: MachineConfig, entry?: EntryMode, display?: DisplaySource): { cpu: BootCpuState; boot: DirectBoot } {
+  if (display instanceof StdVga) setBiosTextMode3(display);
   const boot = loadKernel(ram.memory, {
     kernelPath: config.kernel,
     initrdPath: config.initrd,

@@ -120,7 +120,7 @@ export class EmuPcMachine {
     this.processors.powerOn();
     if (this.config.kernel !== undefined) {
       refuseLongModeKernel(this.config.kernel);
-      const { cpu } = loadDirectKernel(this.board.ram, this.config, 'protected');
+      const { cpu } = loadDirectKernel(this.board.ram, this.config, 'protected', this.board.pcDevices.display);
       this.cpu.setState(emuBootState(this.cpu.getState(), cpu));
     }
   }

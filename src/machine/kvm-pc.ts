@@ -119,7 +119,7 @@ export class KvmPcMachine {
     this.decoder = new ExitDecoder(this.bsp.run);
     this.ioViewOffset = -1; // a new vCPU 0 has a new kvm_run mapping
     if (this.config.kernel !== undefined) {
-      const { cpu } = loadDirectKernel(this.ram, this.config);
+      const { cpu } = loadDirectKernel(this.ram, this.config, undefined, this.pcDevices.display);
       applyBootState(this.bsp, cpu);
     }
     // Firmware boot: vCPU 0 starts at the reset vector (CS base 0xffff0000, IP 0xfff0), in the BIOS.

@@ -121,6 +121,11 @@ function plugIde(platform: PcPlatform, slots: ReadonlyArray<IdeDriveSlot | undef
   });
   const ide = new Piix3Ide({ memory: platform.memory, irq14: platform.isaIrq(14), irq15: platform.isaIrq(15), drives });
   platform.addPciFunction(PIIX3_IDE_DEVFN, ide);
+  if (platform.fwCfg === undefined) {
+    // A direct kernel boot has no BIOS to enable the channels' decode (ata_piix would find no drives).
+    ide.enableDecodeAsBios();
+    platform.onReset(() => ide.enableDecodeAsBios()); // a reset reloads the kernel, again without firmware
+  }
   const mirror = (): void => {
     for (const { cd, state } of cds.values()) {
       Atomics.store(state, CD_STATE.LOCKED, cd.locked ? 1 : 0);

@@ -9,12 +9,14 @@
  * time and reports the state whenever EIP is the watched address and after the next instruction.
  * --commands FILE: each line of FILE goes to ttyS0 once the busybox prompt (LINUX_PROMPT) shows,
  * one line per prompt; the run ends at the prompt after the last one.
+ * -hda, -cdrom and -drive images are opened and served by a worker thread (diagnose-drives.ts).
  * --vmlinux FILE: the bzImage's decompressed ELF (FILE), placed at its physical addresses as the
  * decompressor would and entered at its entry point with the same boot_params, to reach the
  * kernel proper without minutes of xz decompression on a slow software CPU (diagnosis only).
  */
 import { readFileSync } from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { IdeDriveSlot } from '../../src/machine/pc-devices.js';
 import { parseRunArgs } from '../../src/cli/options.js';
 import { createControl } from '../../src/machine/control.js';
 import { EmuPcMachine } from '../../src/machine/emu-pc.js';
@@ -51,7 +53,17 @@ const serialOut = (bytes: Uint8Array): void => {
     serialLine = serialLine.slice(nl + 1);
   }
 };
-const m = new EmuPcMachine(parsed.config, createControl(), port1, [serialOut, serialOut]);
+/** The drives (-hda, -cdrom, -drive), served by a worker thread (this one stays in the CPU loop). */
+const openDrives = async (): Promise<Array<IdeDriveSlot | undefined>> => {
+  if (parsed.config.drives.length === 0) return [];
+  const worker = new Worker(new URL('./diagnose-drives.js', import.meta.url), { workerData: parsed.config.drives });
+  worker.unref();
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+};
+const m = new EmuPcMachine(parsed.config, createControl(), port1, [serialOut, serialOut], [], await openDrives());
 const cpu = m.cpu;
 const vmlinuxAt = own.indexOf('--vmlinux');
 if (vmlinuxAt >= 0) {

@@ -30,6 +30,16 @@ test('IDE decode enable (IDETIM 0x40/0x42) is writable as SeaBIOS uses it', () =
   assert.equal(r.pciRead(0x40, 4), 0x8000_8000);
 });
 
+test('IDETIM powers on with decode disabled; enableDecodeAsBios sets bit 15 of both, the bit ata_piix checks (0x41/0x43 bit 7)', () => {
+  const r = rig();
+  assert.equal(r.pciRead(0x40, 4), 0, 'power-on: both channels off until the BIOS (or the direct boot) enables them');
+  r.ide.enableDecodeAsBios();
+  assert.equal(r.pciRead(0x40, 4), 0x8000_8000);
+  // ata_piix's prereset reads one byte per channel and tests bit 7 before it probes the drives.
+  assert.equal(r.pciRead(0x41, 1) & 0x80, 0x80, 'primary channel enabled');
+  assert.equal(r.pciRead(0x43, 1) & 0x80, 0x80, 'secondary channel enabled');
+});
+
 test('the bus-master registers appear at BAR4 once I/O decode is on', () => {
   const r = rig();
   r.outl(BMDMA_BASE + 4, 0x1234);

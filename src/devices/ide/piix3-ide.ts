@@ -14,6 +14,12 @@ import { BusMasterChannel } from './bus-master.js';
 import { IdeChannel } from './ide-channel.js';
 import type { IdeDrive } from './ide-drive.js';
 
+/** The IDE timing registers of the primary and secondary channel in config space. */
+export const IDETIM_PRIMARY = 0x40;
+export const IDETIM_SECONDARY = 0x42;
+/** IDETIM bit 15: the channel decodes its legacy ports (ata_piix checks it before probing). */
+export const IDETIM_DECODE_ENABLE = 0x8000;
+
 /** Legacy port ranges and IRQs of the two channels. */
 export const IDE_LEGACY = [
   { commandBase: 0x1f0, commandSize: 8, controlBase: 0x3f6, controlSize: 1, irq: 14 },
@@ -88,6 +94,17 @@ export class Piix3Ide implements PciFunction {
 
   barDevice(index: number): BusDevice | undefined {
     return index === 4 ? this.bar4 : undefined;
+  }
+
+  /**
+   * What the BIOS's IDE set-up does to the timing registers, for boots without firmware (a direct
+   * -kernel boot): IDETIM (0x40 primary, 0x42 secondary) = 0x8000, IDE decode enable with
+   * compatible timing. They power on as 0 (82371SB datasheet), and Linux's ata_piix takes a
+   * channel whose decode bit is clear as disabled and probes no drives on it.
+   */
+  enableDecodeAsBios(): void {
+    this.config.set16(IDETIM_PRIMARY, IDETIM_DECODE_ENABLE);
+    this.config.set16(IDETIM_SECONDARY, IDETIM_DECODE_ENABLE);
   }
 
   /** PCI/machine reset: bus-master engines stop, devices reset. */

@@ -44,3 +44,4 @@ export {
 } from './std-vga.js';
 export { VGA_WINDOW_SIZE } from './vga-memory.js';
 export { DISPI, DISPI_ENABLE } from './vbe.js';
+export { setBiosTextMode3 } from './bios-text-mode.js';
