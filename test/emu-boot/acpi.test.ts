@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, TKVM, kvmUnusableReason, runProcess } from '../helpers/process.js';
 import { findProgram } from '../../src/bench/paths.js';
 import { outputLines } from './tiny-bios.test-util.js';
+import { seabiosDebugLog, seabiosSkip } from './seabios-log.test-util.js';
 import { sleep, startQmpVm } from '../helpers/qmp-vm.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tkvm-acpi-'));
@@ -89,24 +90,8 @@ test('tkvm -no-acpi and -machine acpi=off: no PM function, as QEMU', async () =>
   }
 });
 
-const SEABIOS = '/usr/share/seabios/bios-256k.bin';
-const seabiosSkip = existsSync(SEABIOS) ? false : `${SEABIOS} absent (Debian package seabios)`;
-
-/** Runs SeaBIOS with no disk until it gives up booting; returns its debug log (port 0x402). */
-async function seabiosLog(name: string, extra: readonly string[]): Promise<string> {
-  const log = path.join(dir, `${name}.log`);
-  let quitting = false;
-  const r = await runProcess(TKVM, ['-accel', 'emu', '-m', '128', '-nographic', '-debugcon', `file:${log}`, ...extra], {
-    killAfterMs: HANG_GUARD_MS,
-    onStdout: (text, child) => {
-      if (quitting || !text.includes('No bootable device.')) return;
-      quitting = true;
-      child.stdin?.write('\x01x');
-    },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return readFileSync(log, 'utf8');
-}
+/** SeaBIOS's debug log from a run with no boot media. */
+const seabiosLog = (name: string, extra: readonly string[]): Promise<string> => seabiosDebugLog(dir, name, extra, HANG_GUARD_MS);
 
 test('SeaBIOS installs tkvm\'s tables through etc/table-loader and uses the PM timer; with -no-acpi it has neither', { skip: seabiosSkip }, async () => {
   const on = await seabiosLog('acpi', []);

@@ -4,30 +4,17 @@
 // guard only stops a hung run; nothing here asserts a speed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TKVM, runProcess } from '../helpers/process.js';
+import { seabiosDebugLog, seabiosSkip } from './seabios-log.test-util.js';
 
-const BIOS = '/usr/share/seabios/bios-256k.bin';
 const HANG_GUARD_MS = 500_000;
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-emu-firmware-smp-'));
-const biosSkip = existsSync(BIOS) ? false : `${BIOS} absent (Debian package seabios)`;
 
 for (const cpus of [2, 4]) {
-  test(`SeaBIOS on the software CPU with -smp ${cpus} finds ${cpus} CPUs (its debug console log, as under QEMU)`, { skip: biosSkip }, async () => {
-    const log = join(dir, `seabios-smp${cpus}.log`);
-    let quitting = false;
-    const r = await runProcess(TKVM, ['-accel', 'emu', '-smp', String(cpus), '-m', '128', '-nographic', '-debugcon', `file:${log}`], {
-      killAfterMs: HANG_GUARD_MS,
-      onStdout: (text, child) => {
-        if (quitting || !text.includes('No bootable device.')) return;
-        quitting = true;
-        child.stdin?.write('\x01x');
-      },
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const debug = readFileSync(log, 'latin1');
+  test(`SeaBIOS on the software CPU with -smp ${cpus} finds ${cpus} CPUs (its debug console log, as under QEMU)`, { skip: seabiosSkip }, async () => {
+    const debug = await seabiosDebugLog(dir, `seabios-smp${cpus}`, ['-smp', String(cpus)], HANG_GUARD_MS);
     assert.match(debug, new RegExp(`Found ${cpus} cpu\\(s\\) max supported ${cpus} cpu\\(s\\)`), debug);
     for (let id = 1; id < cpus; id++) assert.match(debug, new RegExp(`handle_smp: apic_id=0x${id.toString(16)}\\b`), debug);
   });
